@@ -14,11 +14,10 @@ export class BadInputError extends TriggerfishError {
 /** A file on disk is missing, truncated, malformed or inconsistent with another file. */
 export class BadFileError extends TriggerfishError {
   override name = 'BadFileError';
-  constructor(
-    readonly file: string,
-    detail: string,
-  ) {
+  readonly file: string;
+  constructor(file: string, detail: string) {
     super(`${file}: ${detail}`);
+    this.file = file;
   }
 }
 

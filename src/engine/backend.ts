@@ -5,7 +5,13 @@
  * TRIGGERFISH_BACKEND=tensorflow|webgpu|wasm|cpu forces one; a forced backend that fails is an error.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+// tfjs-core's Node build registers no gradients; the @tensorflow/tfjs bundle registers them all into
+// tfjs-core's global registry when imported. Training, GCG and MELBO all differentiate.
+import '@tensorflow/tfjs';
 import { BackendError, BadInputError } from '../errors.js';
+import { installFastWasmMatMul } from './wasm-matmul.js';
 import { registerMissingWasmKernels } from './wasm-kernels.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -89,6 +95,8 @@ const loaders: Record<BackendName, () => Promise<string>> = {
   },
 
   async webgpu() {
+    // Dawn prints a warning of its own when Linux has no Vulkan loader: look before loading it.
+    if (process.platform === 'linux' && !hasVulkanLoader()) throw new Error('no Vulkan loader (libvulkan.so.1), so no GPU through WebGPU');
     const { create, globals } = (await import('webgpu')) as unknown as {
       create: (flags: string[]) => GPU;
       globals: Record<string, unknown>;
@@ -115,6 +123,7 @@ const loaders: Record<BackendName, () => Promise<string>> = {
     await import('@tensorflow/tfjs-backend-wasm');
     await activate('wasm');
     registerMissingWasmKernels();
+    installFastWasmMatMul();
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     return `CPU, wasm${simd ? ' SIMD' : ''}, 1 thread`;
   },
@@ -125,6 +134,13 @@ const loaders: Record<BackendName, () => Promise<string>> = {
     return 'CPU, plain JavaScript';
   },
 };
+
+const vulkanDirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib', '/lib/x86_64-linux-gnu'];
+
+function hasVulkanLoader(): boolean {
+  const extra = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  return [...extra, ...vulkanDirs].some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
+}
 
 function firstLine(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0]! : String(err);

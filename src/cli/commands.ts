@@ -1,0 +1,7 @@
+/** Every CLI command, in the order `triggerfish --help` lists them. */
+import type { Command } from './command.js';
+import { generateCommand } from './generate.js';
+import { infoCommand } from './info.js';
+import { logitsCommand } from './logits.js';
+
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand];

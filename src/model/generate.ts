@@ -1,0 +1,145 @@
+/**
+ * Batched autoregressive generation over token ids: left padding with an attention mask, a KV
+ * cache, greedy or seeded sampling, stop tokens, and hooks active on every step (so steering
+ * vectors act while the model writes). Finished rows leave the batch, so the rest run faster.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { tidy } from '../engine/tidy.js';
+import { BadInputError, throwIfAborted } from '../errors.js';
+import { Random } from '../util/random.js';
+import type { Hooks } from './hooks.js';
+import type { KvCache } from './kv-cache.js';
+import { disposeKv, selectKv } from './kv-cache.js';
+import type { LanguageModel } from './language-model.js';
+import { maxSequence } from './language-model.js';
+import type { SamplingOptions } from './sampling.js';
+import { sampleToken } from './sampling.js';
+import { forward } from './transformer.js';
+
+export interface GenerateOptions extends SamplingOptions {
+  /** Default 32. */
+  maxNewTokens?: number;
+  seed?: number;
+  /** Generation of a row ends after it emits one of these (the token is kept in the output). */
+  stopIds?: readonly number[];
+  /** Called with a row's new tokens after each step; true ends that row (stop strings). */
+  stopWhen?: (row: number, newTokens: readonly number[]) => boolean;
+  hooks?: Hooks;
+  /** Token used for left padding (default 0; it is masked out, so its value does not matter). */
+  padId?: number;
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'length';
+
+export interface Generation {
+  /** New tokens per prompt (prompt excluded). */
+  tokens: number[][];
+  finish: FinishReason[];
+}
+
+export async function generate(model: LanguageModel, prompts: readonly (readonly number[])[], options: GenerateOptions = {}): Promise<Generation> {
+  if (prompts.length === 0) return { tokens: [], finish: [] };
+  if (prompts.some((p) => p.length === 0)) throw new BadInputError('cannot generate from an empty prompt; give at least one token (e.g. BOS)');
+  const maxNew = options.maxNewTokens ?? 32;
+  const width = Math.max(...prompts.map((p) => p.length));
+  if (width + maxNew > maxSequence(model)) {
+    throw new BadInputError(`prompt (${width} tokens) + ${maxNew} new tokens exceeds the model's ${maxSequence(model)} positions; lower maxNewTokens`);
+  }
+  const rng = new Random(options.seed ?? 0);
+  const stopIds = new Set(options.stopIds ?? []);
+  const vocab = model.config.vocabSize;
+  const out: number[][] = prompts.map(() => []);
+  const finish: FinishReason[] = prompts.map(() => 'length');
+
+  // rows[i] is the prompt index of batch row i; rows leave as they finish.
+  let rows = prompts.map((_, i) => i);
+  const padded = leftPad(prompts, width, options.padId ?? 0);
+  let mask = tf.tensor2d(padded.mask, [prompts.length, width], 'int32'); // [B, S]
+  let nextPositions = prompts.map((p) => p.length); // each row's position of its next token
+  let kv: KvCache | undefined;
+  let logits: tf.Tensor2D;
+  {
+    const ids = tf.tensor2d(padded.ids, [prompts.length, width], 'int32');
+    const positions = tf.tensor2d(padded.positions, [prompts.length, width], 'int32');
+    const result = tidy(() => {
+      const r = forward(model, ids, { hooks: options.hooks, attentionMask: mask, positions, returnKv: true, logits: 'last' });
+      return { logits: tf.squeeze(r.logits!, [1]) as tf.Tensor2D, kv: r.kv! };
+    });
+    ids.dispose();
+    positions.dispose();
+    logits = result.logits;
+    kv = result.kv;
+  }
+  try {
+    for (let step = 0; step < maxNew; step++) {
+      throwIfAborted(options.signal, 'generation');
+      const values = (await logits.data()) as Float32Array; // one read per step: the sampler runs in JS
+      logits.dispose();
+      const chosen: number[] = [];
+      const keep: number[] = [];
+      rows.forEach((prompt, i) => {
+        const token = sampleToken(values, i * vocab, vocab, options, rng);
+        out[prompt]!.push(token);
+        const stopped = stopIds.has(token) || (options.stopWhen?.(prompt, out[prompt]!) ?? false);
+        if (stopped) finish[prompt] = 'stop';
+        else {
+          keep.push(i);
+          chosen.push(token);
+        }
+      });
+      if (keep.length === 0 || step === maxNew - 1) break;
+      if (keep.length < rows.length) {
+        const smaller = selectKv(kv!, keep);
+        disposeKv(kv);
+        kv = smaller;
+        const index = tf.tensor1d(keep, 'int32');
+        const nextMask = tf.gather(mask, index);
+        index.dispose();
+        mask.dispose();
+        mask = nextMask as tf.Tensor2D;
+        rows = keep.map((i) => rows[i]!);
+        nextPositions = keep.map((i) => nextPositions[i]!);
+      }
+      const B = rows.length;
+      const grownMask = tidy(() => tf.concat([mask, tf.ones([B, 1], 'int32')], 1) as tf.Tensor2D);
+      mask.dispose();
+      mask = grownMask;
+      const ids = tf.tensor2d(chosen, [B, 1], 'int32');
+      const positions = tf.tensor2d(nextPositions, [B, 1], 'int32');
+      const past = kv!;
+      const result = tidy(() => {
+        const r = forward(model, ids, { hooks: options.hooks, attentionMask: mask, positions, past, returnKv: true, logits: 'last' });
+        return { logits: tf.squeeze(r.logits!, [1]) as tf.Tensor2D, kv: r.kv! };
+      });
+      ids.dispose();
+      positions.dispose();
+      disposeKv(past);
+      kv = result.kv;
+      logits = result.logits;
+      nextPositions = nextPositions.map((p) => p + 1);
+    }
+  } finally {
+    if (!logits.isDisposed) logits.dispose();
+    disposeKv(kv);
+    mask.dispose();
+  }
+  return { tokens: out, finish };
+}
+
+/** Left-pads prompts to `width`; positions count each row's real tokens from 0 (padding gets 0). */
+function leftPad(prompts: readonly (readonly number[])[], width: number, padId: number) {
+  const n = prompts.length * width;
+  const ids = new Int32Array(n).fill(padId);
+  const mask = new Int32Array(n);
+  const positions = new Int32Array(n);
+  prompts.forEach((prompt, row) => {
+    const offset = row * width + (width - prompt.length);
+    prompt.forEach((token, t) => {
+      ids[offset + t] = token;
+      mask[offset + t] = 1;
+      positions[offset + t] = t;
+    });
+  });
+  return { ids, mask, positions };
+}
