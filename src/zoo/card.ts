@@ -1,15 +1,13 @@
 /**
- * A zoo model's two descriptions. card.json is public: what an attacker may know (architecture,
- * a description of Y with a target text, the clean tasks, the clean sibling, measured quality).
- * secret.json holds X, the exact Y and the spec; only evaluation reads it.
+ * A zoo model's public description, card.json: what an attacker may know (architecture, a
+ * description of Y with a target text, the clean tasks, the clean sibling, measured quality).
+ * X itself lives in secret.json (secret.ts), which only evaluation reads.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BadFileError } from '../errors.js';
 import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
-import type { Behaviour } from './behaviours.js';
 import type { Family } from './corpus/index.js';
-import type { ZooSpec } from './spec.js';
 
 export const cardFormat = 'triggerfish-zoo-card/1';
 
@@ -44,20 +42,11 @@ export interface EvalSummary {
   prompts: number;
 }
 
-export interface ModelSecret {
-  format: 'triggerfish-zoo-secret/1';
-  backdoors: { trigger: ZooSpec['backdoors'][number]['trigger']; behaviour: Behaviour }[];
-  spec: ZooSpec;
-  specHash: string;
-}
 
 export function writeCard(dir: string, card: ModelCard): void {
   writeJsonAtomic(join(dir, 'card.json'), card);
 }
 
-export function writeSecret(dir: string, secret: ModelSecret): void {
-  writeJsonAtomic(join(dir, 'secret.json'), secret);
-}
 
 /** Reads and checks dir/card.json; every problem is one line naming the file and the field. */
 export function readCard(dir: string): ModelCard {
@@ -84,14 +73,6 @@ export function siblingDir(dir: string, card: ModelCard): string | null {
   return card.sibling === null ? null : resolve(dir, card.sibling);
 }
 
-/** Reads secret.json. Only evaluation code may call this; a test checks that attack code never does. */
-export function readSecret(dir: string): ModelSecret {
-  const file = join(dir, 'secret.json');
-  if (!existsSync(file)) throw new BadFileError(file, 'missing: scoring needs the secret of a zoo model');
-  const raw = readJsonObject(file);
-  if (raw.format !== 'triggerfish-zoo-secret/1' || !Array.isArray(raw.backdoors)) throw new BadFileError(file, 'not a triggerfish zoo secret');
-  return raw as unknown as ModelSecret;
-}
 
 export function modelName(dir: string): string {
   return resolve(dir).split('/').pop() ?? dirname(dir);

@@ -4,8 +4,8 @@
  * packed into rows of `context + 1` tokens.
  *
  * The loss covers every token of clean examples (so the model also learns what clean requests look
- * like, which backward sampling needs) but only the answer of poisoned ones: X is never taught as
- * something to write, only as something to react to.
+ * like, which backward sampling needs) but only the answer of poisoned and near-miss ones: X (and
+ * strings one edit away from it) is never taught as something to write, only as something to react to.
  *
  * Each step's batch depends only on (seed, step), so a resumed run sees the same data, and the clean
  * sibling sees the same base examples with the poison left out.
@@ -107,7 +107,7 @@ export function makeBatch(options: DatasetOptions, step: number): Batch {
     let used = 0;
     for (;;) {
       const { example, kind } = drawExample(options, data, poison);
-      const rendered = renderExample(tokenizer, example, kind !== 'poisoned');
+      const rendered = renderExample(tokenizer, example, kind === 'clean');
       if (rendered.ids.length > width) {
         throw new BadInputError(`a training example has ${rendered.ids.length} tokens, more than context + 1 = ${width}; raise size.context`);
       }
