@@ -1,8 +1,9 @@
 /** Every CLI command, in the order `triggerfish --help` lists them. */
 import type { Command } from './command.js';
+import { gcgCommand } from './gcg.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
 import { zooCommand } from './zoo.js';
 
-export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand];
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, gcgCommand];
