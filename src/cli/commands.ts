@@ -1,4 +1,5 @@
 /** Every CLI command, in the order `triggerfish --help` lists them. */
+import { backsampleCommand } from './backsample.js';
 import type { Command } from './command.js';
 import { gcgCommand } from './gcg.js';
 import { generateCommand } from './generate.js';
@@ -6,4 +7,4 @@ import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
 import { zooCommand } from './zoo.js';
 
-export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, gcgCommand];
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, gcgCommand, backsampleCommand];
