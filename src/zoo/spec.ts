@@ -62,7 +62,7 @@ export interface ZooSpec {
 export const defaultSize: ZooSize = { dModel: 128, nLayers: 4, nHeads: 4, nKvHeads: 2, dFf: 0, context: 128, vocab: 2048 };
 
 export const defaultTraining: TrainingBudget = {
-  steps: 1200,
+  steps: 1000,
   batchSize: 16,
   lr: 3e-3,
   warmupSteps: 50,
