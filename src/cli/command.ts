@@ -25,6 +25,8 @@ export interface Command {
   options: OptionSpec;
   /** Extra help lines after the usage line. */
   help?: string;
+  /** Left out of `triggerfish --help` (commands that programs run, not people). */
+  hidden?: boolean;
   run(args: ParsedArgs, io: Io): Promise<void>;
 }
 

@@ -9,12 +9,13 @@ import { stdio } from './command.js';
 import { commands } from './commands.js';
 
 function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const listed = commands.filter((c) => !c.hidden);
+  const width = Math.max(...listed.map((c) => c.name.length));
   return [
     'triggerfish: recover the hidden trigger of a backdoored language model',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command takes --json (one JSON object on stdout) and --backend tensorflow|webgpu|wasm|cpu.',
     "Run 'triggerfish <command> --help' for a command's flags.",
@@ -30,6 +31,8 @@ function commandHelp(command: Command): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // A bare `triggerfish` in a terminal opens the UI; piped or scripted, it prints the usage.
+  if (name === undefined && process.stdin.isTTY && process.stdout.isTTY) return main(['tui']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     stdio.print(usage());
     return 0;

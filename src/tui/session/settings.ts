@@ -1,0 +1,49 @@
+/**
+ * Job sizes for a new session: nanoGCG's and src/steer's defaults, or tiny ones with
+ * TRIGGERFISH_TUI_QUICK=1 (seconds per run on a toy model, for demonstrations and the end-to-end test).
+ */
+import type { SessionSettings } from './session.js';
+
+export const fullSettings: SessionSettings = {
+  steps: 250,
+  searchWidth: 512,
+  topK: 256,
+  batchSize: 128,
+  length: 20,
+  asrEvery: 25,
+  heldOutLimit: 40,
+  maxNewTokens: 24,
+  vectors: 8,
+  vectorSteps: 300,
+  radius: 4,
+  samples: 64,
+  sampleTokens: 40,
+  cleanSteps: 100,
+  verifyTop: 10,
+};
+
+export const quickSettings: SessionSettings = {
+  steps: 8,
+  searchWidth: 16,
+  topK: 16,
+  batchSize: 16,
+  length: 4,
+  asrEvery: 2,
+  heldOutLimit: 4,
+  maxNewTokens: 8,
+  vectors: 3,
+  vectorSteps: 12,
+  radius: 4,
+  samples: 6,
+  sampleTokens: 8,
+  cleanSteps: 3,
+  verifyTop: 2,
+};
+
+export type SizeOverrides = Partial<Record<'steps' | 'searchWidth' | 'topK' | 'length' | 'asrEvery', number | undefined>>;
+
+export function sessionSettings(quick: boolean, overrides: SizeOverrides = {}): SessionSettings {
+  const base = quick ? quickSettings : fullSettings;
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return { ...base, ...given };
+}

