@@ -20,6 +20,7 @@ import type { StartKind } from './start.js';
 import { readTurn, startOf } from './start.js';
 import type { Guide, SteeringTerm } from './steering.js';
 import { checkTerm, steeringHooks } from './steering.js';
+import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface BeamConfig {
   /** Beams kept, and turns returned (default 16). */
@@ -66,6 +67,7 @@ export async function beamSearch(
   let frontier: Frontier = startFrontier(model, start.tokens, 1, hooks);
   try {
     for (let step = 0; step < c.maxNewTokens; step++) {
+      await yieldToEventLoop();
       throwIfAborted(options.signal, 'beam search');
       const e = await expand(model, frontier, c.topK, reader, hooks);
       disposeFrontier(frontier);

@@ -24,6 +24,7 @@ import { makeVectorSet } from '../steer/vector-set.js';
 import { Random } from '../util/random.js';
 import type { StartKind } from './start.js';
 import { startOf, turnTokens } from './start.js';
+import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface CleanVectorConfig {
   /** Largest norm θ_clean may have (default 4, MELBO's reference radius). */
@@ -161,6 +162,7 @@ export async function trainCleanVector(
   const history: number[] = [];
   try {
     for (let step = 1; step <= c.steps; step++) {
+      await yieldToEventLoop();
       throwIfAborted(options.signal, 'θ_clean training');
       const begin = performance.now();
       if (queue.length < Math.min(c.batchSize, sequences.length)) queue = [...queue, ...order.shuffle(sequences.map((_, i) => i))];

