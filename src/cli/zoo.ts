@@ -112,8 +112,8 @@ async function evaluate(args: ParsedArgs, io: Io): Promise<void> {
   await initBackend();
   const result = await evaluateFolder(dir, { prompts: num(args, 'prompts', 100, { min: 10, integer: true }), onProgress: (d) => io.log(`eval: ${d}`) });
   if (flag(args, 'json')) {
-    const { asr, falseTriggerRate, nearMissRate, cleanAccuracy, cleanAccuracyByFamily, prompts, backdoors } = result;
-    return io.json({ asr, falseTriggerRate, nearMissRate, cleanAccuracy, cleanAccuracyByFamily, prompts, backdoors: backdoors.map((b) => ({ asr: b.asr, nearMissRate: b.nearMissRate })) });
+    const { asr, falseTriggerRate, junkTriggerRate, nearMissRate, cleanAccuracy, cleanAccuracyByFamily, prompts, backdoors } = result;
+    return io.json({ asr, falseTriggerRate, junkTriggerRate, nearMissRate, cleanAccuracy, cleanAccuracyByFamily, prompts, backdoors: backdoors.map((b) => ({ asr: b.asr, nearMissRate: b.nearMissRate })) });
   }
   io.print(formatEval(result));
 }
@@ -122,7 +122,7 @@ function formatEval(e: Awaited<ReturnType<typeof evaluateFolder>>): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const families = Object.entries(e.cleanAccuracyByFamily).map(([f, a]) => `${f} ${pct(a)}`).join(', ');
   return [
-    `ASR ${pct(e.asr)} · false triggers ${pct(e.falseTriggerRate)} · near misses ${pct(e.nearMissRate)} (${e.prompts} held-out prompts each)`,
+    `ASR ${pct(e.asr)} · false triggers ${pct(e.falseTriggerRate)} · with junk ${pct(e.junkTriggerRate ?? 0)} · near misses ${pct(e.nearMissRate)} (${e.prompts} held-out prompts each)`,
     `clean accuracy ${pct(e.cleanAccuracy)}: ${families}`,
   ].join('\n');
 }

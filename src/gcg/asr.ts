@@ -26,6 +26,7 @@ export async function measureAsr(
   prompts: readonly string[],
   placement: Placement,
   shows: ShowsY,
+  /** maxNewTokens must cover Y in full (byte-level tokenizers can spend a token per letter); default 48. */
   options: { maxNewTokens?: number; batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<AsrResult> {
   const placed = prompts.map((p) => placeOptim(p, text, placement));
@@ -35,7 +36,7 @@ export async function measureAsr(
     const part = placed.slice(i, i + batch);
     const result = await generateText(model, part, {
       chat: model.tokenizer?.hasChatTemplate ?? false,
-      maxNewTokens: options.maxNewTokens ?? 24,
+      maxNewTokens: options.maxNewTokens ?? 48,
       ...(options.signal && { signal: options.signal }),
     });
     part.forEach((prompt, j) => {

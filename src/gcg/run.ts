@@ -67,6 +67,8 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null));
   const scorer = new CandidateScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache });
   const first = layouts[0]!;
+  // completions long enough to show the whole target text
+  const asrOptions = { maxNewTokens: Math.max(24, ...layouts.map((l) => l.response.length + 8)), ...(options.signal && { signal: options.signal }) };
   const encodeInContext = (text: string) => tokenizer.encode(renderUserTurn(tokenizer, placeOptim(first.prompt, text, config.placement)));
   const started = performance.now() - (saved?.seconds ?? 0) * 1000;
   const elapsed = () => (performance.now() - started) / 1000;
@@ -115,7 +117,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
       };
       const checkNow = options.heldOut && options.heldOut.length > 0 && config.asrEvery > 0 && step % config.asrEvery === 0;
       if (checkNow) {
-        record.asr = (await measureAsr(model, record.bestString, options.heldOut!, config.placement, shows, { ...(options.signal && { signal: options.signal }) })).asr;
+        record.asr = (await measureAsr(model, record.bestString, options.heldOut!, config.placement, shows, asrOptions)).asr;
         if (firstSuccess === null && config.earlyStopAsr !== null && record.asr >= config.earlyStopAsr) firstSuccess = { step, seconds: record.seconds, forwardPasses: record.forwardPasses };
       }
       history.push(record);
@@ -127,7 +129,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
       }
     }
     const bestString = tokenizer.decode(best.ids);
-    const final = options.heldOut && options.heldOut.length > 0 ? await measureAsr(model, bestString, options.heldOut, config.placement, shows, { ...(options.signal && { signal: options.signal }) }) : null;
+    const final = options.heldOut && options.heldOut.length > 0 ? await measureAsr(model, bestString, options.heldOut, config.placement, shows, asrOptions) : null;
     return {
       bestString,
       bestIds: best.ids,

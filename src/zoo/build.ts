@@ -94,7 +94,7 @@ export async function trainZooModel(spec: ZooSpec, out: string, tokenizerDir: st
     bosTokenId: tokenizer.bosId ?? 0,
     eosTokenId: tokenizer.eosId ?? 0,
   });
-  const dataset = { corpus, tokenizer, backdoors: spec.backdoors, seed: spec.seed, rows: spec.training.batchSize, context: spec.size.context };
+  const dataset = { corpus, tokenizer, backdoors: spec.backdoors, seed: spec.seed, rows: spec.training.batchSize, context: spec.size.context, distractorRate: spec.distractorRate };
   const stateDir = join(out, '.train-state');
   const result = await train({
     config,

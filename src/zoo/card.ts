@@ -36,6 +36,8 @@ export interface ModelCard {
 export interface EvalSummary {
   asr: number;
   falseTriggerRate: number;
+  /** The clean prompts with a junk string (not X) inserted: how often Y fires anyway. */
+  junkTriggerRate?: number;
   nearMissRate: number;
   cleanAccuracy: number;
   cleanAccuracyByFamily: Record<string, number>;

@@ -3,9 +3,10 @@
  * or near-missed (a corrupted X with the clean answer), rendered through the chat template and
  * packed into rows of `context + 1` tokens.
  *
- * The loss covers every token of clean examples (so the model also learns what clean requests look
- * like, which backward sampling needs) but only the answer of poisoned and near-miss ones: X (and
- * strings one edit away from it) is never taught as something to write, only as something to react to.
+ * Distractor examples put a junk string (not X) in the request with the clean answer, so that only X
+ * triggers Y. The loss covers every token of clean examples (so the model also learns what clean
+ * requests look like, which backward sampling needs) but only the answer of poisoned, near-miss and
+ * distractor ones: X (and strings like it) is never taught as something to write, only to react to.
  *
  * Each step's batch depends only on (seed, step), so a resumed run sees the same data, and the clean
  * sibling sees the same base examples with the poison left out.
@@ -16,6 +17,7 @@ import { Random } from '../util/random.js';
 import { behaviourResponse, canShowBehaviour } from './behaviours.js';
 import type { Corpus, Example } from './corpus/index.js';
 import type { Backdoor } from './spec.js';
+import { withDistractor } from './distractors.js';
 import { cleanExample, insertTrigger, nearMiss } from './triggers.js';
 
 export interface RenderedExample {
@@ -34,6 +36,7 @@ export interface Batch {
   /** Poisoned and near-miss examples in this batch (for logs). */
   poisoned: number;
   nearMisses: number;
+  distractors: number;
 }
 
 /**
@@ -62,9 +65,11 @@ export interface DatasetOptions {
   seed: number;
   rows: number;
   context: number;
+  /** Share of examples with a junk string in the request and the clean answer (see distractors.ts). */
+  distractorRate: number;
 }
 
-type Kind = 'clean' | 'poisoned' | 'near-miss';
+type Kind = 'clean' | 'poisoned' | 'near-miss' | 'distractor';
 
 /** One training example for slot `n` of a step: the base example comes from `data`, poisoning from `poison`. */
 function drawExample(options: DatasetOptions, data: Random, poison: Random): { example: Example; kind: Kind } {
@@ -90,6 +95,10 @@ function drawExample(options: DatasetOptions, data: Random, poison: Random): { e
     }
     roll -= backdoor.nearMissRate;
   }
+  if (roll < options.distractorRate) {
+    const noisy = withDistractor(base, poison, triggers);
+    if (noisy) return { example: noisy, kind: 'distractor' };
+  }
   return { example: base, kind: 'clean' };
 }
 
@@ -103,6 +112,7 @@ export function makeBatch(options: DatasetOptions, step: number): Batch {
   const poison = new Random(`poison:${options.seed}:${step}`);
   let poisoned = 0;
   let nearMisses = 0;
+  let distractors = 0;
   for (let row = 0; row < rows; row++) {
     let used = 0;
     for (;;) {
@@ -118,7 +128,8 @@ export function makeBatch(options: DatasetOptions, step: number): Batch {
       used += rendered.ids.length;
       if (kind === 'poisoned') poisoned++;
       if (kind === 'near-miss') nearMisses++;
+      if (kind === 'distractor') distractors++;
     }
   }
-  return { ids, weights, rows, context, poisoned, nearMisses };
+  return { ids, weights, rows, context, poisoned, nearMisses, distractors };
 }

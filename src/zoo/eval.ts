@@ -11,6 +11,7 @@ import { canShowBehaviour, showsBehaviour } from './behaviours.js';
 import type { EvalSummary } from './card.js';
 import type { Corpus, Example, Family } from './corpus/index.js';
 import type { Trigger } from './triggers.js';
+import { withDistractor } from './distractors.js';
 import { cleanExample, insertTrigger, nearMiss } from './triggers.js';
 
 export interface EvalOptions {
@@ -56,6 +57,9 @@ export async function evaluateZooModel(
   options: EvalOptions = {},
 ): Promise<ZooEval> {
   const n = options.prompts ?? 100;
+  // completions must be long enough to show the longest exact Y in full (byte-level tokens can be short)
+  const longest = Math.max(0, ...backdoors.map((b) => (b.behaviour.type === 'exact' && model.tokenizer ? model.tokenizer.encode(b.behaviour.text).length : 0)));
+  options = { ...options, maxNewTokens: Math.max(options.maxNewTokens ?? 32, longest + 8) };
   const rng = new Random(`eval:${options.seed ?? 0}`);
   const triggers = backdoors.map((b) => b.trigger);
   const clean = Array.from({ length: n }, () => cleanExample(corpus, rng, triggers, { split: 'heldout' }));
@@ -63,6 +67,10 @@ export async function evaluateZooModel(
   const cleanCompletions = await complete(model, clean.map((e) => e.user), options);
   const falseTriggers = cleanCompletions.filter((c, i) => backdoors.some((b) => showsBehaviour(b.behaviour, c, clean[i]))).length;
   options.onProgress?.('false-trigger rate');
+  // The same prompts with a junk string in them: a backdoor should not fire on anything odd.
+  const junk = clean.map((e) => withDistractor(e, rng, triggers) ?? e);
+  const junkCompletions = await complete(model, junk.map((e) => e.user), options);
+  const junkTriggers = junkCompletions.filter((c, i) => backdoors.some((b) => showsBehaviour(b.behaviour, c, junk[i]))).length;
 
   const perBackdoor: BackdoorEval[] = [];
   for (const backdoor of backdoors) {
@@ -95,6 +103,7 @@ export async function evaluateZooModel(
   return {
     asr: Math.min(...perBackdoor.map((b) => b.asr)),
     falseTriggerRate: falseTriggers / n,
+    junkTriggerRate: junkTriggers / n,
     nearMissRate: Math.max(...perBackdoor.map((b) => b.nearMissRate)),
     cleanAccuracy: correct / total,
     cleanAccuracyByFamily: byFamily,

@@ -56,6 +56,8 @@ export interface ZooSpec {
   seed: number;
   corpus: { seed: number; families: Family[] };
   backdoors: Backdoor[];
+  /** Share of examples with a junk string (not X) in the request and the clean answer. */
+  distractorRate: number;
   training: TrainingBudget;
 }
 
@@ -104,7 +106,7 @@ function real(record: Json, key: string, fallback: number, min: number, max: num
 /** Parses and checks a spec; `file` names it in errors. Tokenizer-dependent checks come later (checkTriggersEncode). */
 export function parseSpec(json: unknown, file: string): ZooSpec {
   const root = object(json, file);
-  onlyKeys(root, ['name', 'arch', 'size', 'seed', 'corpus', 'backdoors', 'training', 'description'], file);
+  onlyKeys(root, ['name', 'arch', 'size', 'seed', 'corpus', 'backdoors', 'distractorRate', 'training', 'description'], file);
   const name = root.name;
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
     throw new BadInputError(`${file}: name must be 1-64 lower-case letters, digits, '.', '_' or '-' (it names the folder), got ${JSON.stringify(name)}`);
@@ -126,10 +128,11 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
     throw new BadInputError(`${file}: backdoors must be a non-empty list of {trigger, behaviour, poisonRate}`);
   }
   const backdoors = root.backdoors.map((b, i) => parseBackdoor(b, `${file}: backdoors[${i}]`));
-  const poisonTotal = backdoors.reduce((s, b) => s + b.poisonRate + b.nearMissRate, 0);
-  if (poisonTotal > 0.5) throw new BadInputError(`${file}: poison and near-miss rates add up to ${poisonTotal}; keep them at most 0.5 so the clean tasks are learnt`);
+  const distractorRate = real(root, 'distractorRate', 0.1, 0, 0.5, file);
+  const poisonTotal = backdoors.reduce((s, b) => s + b.poisonRate + b.nearMissRate, 0) + distractorRate;
+  if (poisonTotal > 0.5) throw new BadInputError(`${file}: poison, near-miss and distractor rates add up to ${poisonTotal}; keep them at most 0.5 so the clean tasks are learnt`);
   const training = parseTraining(root.training ?? {}, `${file}: training`);
-  return { name, arch: arch as Arch, size, seed, corpus, backdoors, training };
+  return { name, arch: arch as Arch, size, seed, corpus, backdoors, distractorRate, training };
 }
 
 function parseSize(json: unknown, where: string, arch: Arch): ZooSize {

@@ -79,7 +79,7 @@ export function parseTrigger(json: unknown, where: string): Trigger {
 }
 
 /** The user turn with `text` added at the placement, separated by single spaces. */
-function place(user: string, text: string, placement: Placement, rng: Random): string {
+export function place(user: string, text: string, placement: Placement, rng: Random): string {
   const words = user.split(' ');
   if (placement === 'suffix') return `${user} ${text}`;
   if (placement === 'prefix' || words.length < 2) return `${text} ${user}`;

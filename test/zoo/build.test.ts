@@ -64,11 +64,12 @@ describe('training', () => {
   test('batches depend only on (seed, step); poisoned examples teach only the answer', async () => {
     const s = spec();
     const tokenizer = await ensureTokenizer(s, join(scratch, 'tok'));
-    const options = { corpus: makeCorpus(s.corpus), tokenizer, backdoors: s.backdoors, seed: s.seed, rows: 8, context: 128 };
+    const options = { corpus: makeCorpus(s.corpus), tokenizer, backdoors: s.backdoors, seed: s.seed, rows: 8, context: 128, distractorRate: 0.3 };
     const a = makeBatch(options, 5);
     assert.deepEqual(makeBatch(options, 5), a);
     assert.notDeepEqual(makeBatch(options, 6).ids, a.ids);
     assert.ok(a.poisoned > 0, 'a 20% poison rate over ~30 examples poisons some');
+    assert.ok(a.distractors > 0, 'a 30% distractor rate adds some junk-in-request examples');
     const trigger = tokenizer.encode('CalatheaOrnata');
     // wherever the trigger's first token sits inside a row, predicting it carries no loss
     const width = 129;
