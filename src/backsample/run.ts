@@ -71,7 +71,7 @@ export interface BacksampleOptions {
   /** Candidates verified (default 10). */
   verifyTop?: number;
   placement?: Placement | 'both';
-  /** Tokens completed per held-out prompt when measuring ASR (default 24). */
+  /** Tokens completed per held-out prompt when measuring ASR (default 48: it must cover Y in full). */
   asrTokens?: number;
   /** GCG initial strings reported (default 5). */
   gcgInits?: number;
@@ -175,7 +175,7 @@ export async function runBacksample(model: LanguageModel, options: BacksampleOpt
     const verified = await verifyCandidates(model, ranked, options.heldOut ?? splitPrompts().heldOut, options.shows, {
       top: verifyTop,
       placement: options.placement ?? 'both',
-      maxNewTokens: options.asrTokens ?? 24,
+      maxNewTokens: options.asrTokens ?? 48,
       ...(options.signal && { signal: options.signal }),
       onProgress: (done, total, last) => progress?.({ phase: 'verify', done, total, text: last.text, asr: last.asr }),
     });

@@ -30,6 +30,8 @@ export interface GcgRunOptions {
   heldOut?: readonly string[];
   /** Does a completion show Y? Default: it contains the target text. */
   shows?: ShowsY;
+  /** Tokens completed per held-out prompt in ASR checks (at least Y's length + 8; default 24). */
+  asrTokens?: number;
   /** Start from this string instead of config.initString (priors, backward-sampling candidates). */
   init?: string;
   /** Save the state here after every step, and resume from it if it exists. */
@@ -58,7 +60,8 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   }
   const usable = usableTokens(tokenizer, V, { allowNonAscii: config.allowNonAscii, banned: config.bannedTokens, allowed: config.allowedIds });
   if (!usable.some((u) => u === 1)) throw new BadInputError('no token is allowed for the optimised string; loosen the banned list or the prior');
-  const shows = options.shows ?? containsTarget(options.target.kind === 'activation' ? (options.target.responseText ?? '') : options.target.text);
+  const showsText = options.target.kind === 'activation' ? (options.target.responseText ?? '') : options.target.text;
+  const shows = options.shows ?? containsTarget(showsText);
   // The step budget and the ASR schedule do not change the trajectory: a run may be resumed with more steps.
   const { steps: _steps, asrEvery: _asrEvery, earlyStopAsr: _earlyStop, ...trajectory } = config;
   const key = runKey({ model: model.dir ?? model.config.raw, prompts: options.prompts, target: options.target, config: trajectory, init: initText });
@@ -68,7 +71,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   const scorer = new CandidateScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache });
   const first = layouts[0]!;
   // completions long enough to show the whole target text
-  const asrOptions = { maxNewTokens: Math.max(24, ...layouts.map((l) => l.response.length + 8)), ...(options.signal && { signal: options.signal }) };
+  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), ...(options.signal && { signal: options.signal }) };
   const encodeInContext = (text: string) => tokenizer.encode(renderUserTurn(tokenizer, placeOptim(first.prompt, text, config.placement)));
   const started = performance.now() - (saved?.seconds ?? 0) * 1000;
   const elapsed = () => (performance.now() - started) / 1000;

@@ -115,7 +115,7 @@ export async function scoreBehaviour(
 ): Promise<BehaviourScore[]> {
   const promptIds = promptTokens(model, prompts, options.chat ?? true);
   const targetIds = targetTokens(model, target);
-  const runs = await steeredCompletions(model, set, promptIds, { maxNewTokens: targetIds.length + 8, ...options, chat: false });
+  const runs = await steeredCompletions(model, set, promptIds, { ...options, maxNewTokens: Math.max(options.maxNewTokens ?? 0, targetIds.length + 8), chat: false }); // Y must fit in full
   const batch = forcedBatch(model, promptIds, targetIds);
   const scores: BehaviourScore[] = [];
   try {

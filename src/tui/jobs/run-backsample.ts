@@ -39,7 +39,7 @@ export const runBacksampleJob: JobRunner<BacksampleJobSpec> = async (spec, { emi
     heldOut: spec.heldOut,
     shows: containsTarget(spec.showsText),
     verifyTop: spec.verifyTop,
-    asrTokens: spec.maxNewTokens,
+    asrTokens: Math.max(spec.maxNewTokens, (model.tokenizer?.encode(spec.showsText).length ?? 0) + 8), // Y must fit in full
     signal,
     onProgress: (p) => {
       checkpoint();

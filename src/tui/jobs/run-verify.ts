@@ -18,7 +18,7 @@ export const runVerifyJob: JobRunner<VerifyJobSpec> = async (spec, { emit, signa
   for (let i = 0; i < spec.heldOut.length; i += batch) {
     checkpoint();
     throwIfAborted(signal, 'verify');
-    const part = await measureAsr(model, spec.text, spec.heldOut.slice(i, i + batch), 'suffix', shows, { maxNewTokens: spec.maxNewTokens, signal });
+    const part = await measureAsr(model, spec.text, spec.heldOut.slice(i, i + batch), 'suffix', shows, { maxNewTokens: Math.max(spec.maxNewTokens, (model.tokenizer?.encode(spec.showsText).length ?? 0) + 8), signal });
     completions.push(...part.completions);
     emit({ type: 'progress', step: completions.length, total: spec.heldOut.length, seconds: (performance.now() - started) / 1000 });
   }
