@@ -1,5 +1,6 @@
 /** Every CLI command, in the order `triggerfish --help` lists them. */
 import { backsampleCommand } from './backsample.js';
+import { benchCommand } from './bench.js';
 import type { Command } from './command.js';
 import { gcgCommand } from './gcg.js';
 import { generateCommand } from './generate.js';
@@ -9,4 +10,4 @@ import { steerCommand } from './steer.js';
 import { jobCommand, tuiCommand } from './tui.js';
 import { zooCommand } from './zoo.js';
 
-export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, tuiCommand, jobCommand];
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, benchCommand, tuiCommand, jobCommand];

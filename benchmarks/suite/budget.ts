@@ -1,0 +1,57 @@
+/**
+ * The budget every method gets, so methods are compared at equal cost: GCG steps and width for the
+ * search methods, sampling size for backward sampling, vector counts and steps for steering, and a
+ * wall-time cap per run. `quick` is a smoke test (minutes); `full` is sized for 8 models in 90 minutes
+ * on two CPU cores.
+ */
+export interface SuiteBudget {
+  name: 'quick' | 'full';
+  seeds: number[];
+  /** GCG: steps, candidates per step, top-k, optimised tokens, prompts optimised over. */
+  gcgSteps: number;
+  gcgWidth: number;
+  gcgTopK: number;
+  gcgLength: number;
+  gcgPrompts: number;
+  /** Held-out ASR checks during an attack, every this many steps. */
+  asrEvery: number;
+  melboVectors: number;
+  melboSteps: number;
+  backsampleSamples: number;
+  /** Held-out prompts for the attacker's checks and for scoring. */
+  heldOut: number;
+  /** A run stops (keeping its best so far) after this many seconds. */
+  maxSecondsPerRun: number;
+}
+
+export const quickBudget: SuiteBudget = {
+  name: 'quick',
+  seeds: [0],
+  gcgSteps: 8,
+  gcgWidth: 64,
+  gcgTopK: 64,
+  gcgLength: 8,
+  gcgPrompts: 1,
+  asrEvery: 4,
+  melboVectors: 4,
+  melboSteps: 40,
+  backsampleSamples: 16,
+  heldOut: 12,
+  maxSecondsPerRun: 60,
+};
+
+export const fullBudget: SuiteBudget = {
+  name: 'full',
+  seeds: [0, 1, 2],
+  gcgSteps: 30,
+  gcgWidth: 128,
+  gcgTopK: 128,
+  gcgLength: 10,
+  gcgPrompts: 2,
+  asrEvery: 5,
+  melboVectors: 16,
+  melboSteps: 100,
+  backsampleSamples: 32,
+  heldOut: 20,
+  maxSecondsPerRun: 180,
+};
