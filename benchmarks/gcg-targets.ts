@@ -36,6 +36,7 @@ const { values } = parseArgs({
     vector: { type: 'string' },
     index: { type: 'string', default: '0' },
     'asr-every': { type: 'string', default: '10' },
+    placement: { type: 'string', default: 'prefix' },
   },
 });
 const dir = values.model;
@@ -45,6 +46,7 @@ const card = readCard(dir);
 const text = card.behaviours[0]!.target;
 const optimise = cleanPrompts.slice(0, Number(values.prompts));
 const heldOut = cleanPrompts.slice(8, 28);
+const placement = values.placement === 'suffix' ? 'suffix' : 'prefix';
 
 // The attack's direction, made without the secret.
 let direction: { values: Float32Array; layer: number; source: string };
@@ -69,19 +71,20 @@ for (const kind of values.targets.split(',')) {
       prompts: optimise,
       target,
       heldOut,
+      asrText: text,
       config: {
         steps: Number(values.steps), searchWidth: Number(values.width), topK: Number(values.topk), batchSize: Number(values.batch),
-        asrEvery: Number(values['asr-every']), earlyStopAsr: 0.9, initString: ' x'.repeat(Number(values.length)).trim(), seed,
+        asrEvery: Number(values['asr-every']), earlyStopAsr: 0.9, initString: ' x'.repeat(Number(values.length)).trim(), seed, placement,
       },
     });
     // scoring, after the attack: the true behaviour predicate on the same held-out prompts
-    const scored = await measureAsr(model, result.bestString, heldOut, 'suffix', (c) => showsBehaviour(backdoor.behaviour, c));
+    const scored = await measureAsr(model, result.bestString, heldOut, placement, (c) => showsBehaviour(backdoor.behaviour, c), { maxNewTokens: model.tokenizer!.encode(text).length + 8 });
     console.log(JSON.stringify({
       bench: 'gcg_target', model: card.name, backend: backend.name, target: kind, direction: kind === 'logit' ? null : direction.source, seed,
       steps: result.history.length, seconds: +result.seconds.toFixed(1), secondsPerStep: +(result.seconds / Math.max(1, result.history.length)).toFixed(2),
       forwardPasses: result.forwardPasses, stoppedBy: result.stoppedBy, firstSuccess: result.firstSuccess,
       asrAttacker: result.asr, reasr: scored.asr, tdcRecall: +charBleu(truth, result.bestString.trim()).toFixed(3), exact: result.bestString.includes(truth),
-      bestString: result.bestString, bestLoss: result.bestLoss, width: Number(values.width), prompts: optimise.length,
+      bestString: result.bestString, bestLoss: result.bestLoss, width: Number(values.width), prompts: optimise.length, placement,
       losses: result.history.map((h) => +h.bestLoss.toFixed(4)),
     }));
   }

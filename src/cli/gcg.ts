@@ -125,6 +125,7 @@ export const gcgCommand: Command = {
       heldOut,
       ...(init !== undefined && { init }),
       ...(statePath && { statePath }),
+      ...(text && { asrText: text }),
       signal,
       onStep: (s) => io.log(`step ${s.step} loss ${s.loss.toFixed(4)} best ${s.bestLoss.toFixed(4)} ${s.seconds.toFixed(1)} s${s.asr !== undefined ? ` ASR ${s.asr.toFixed(2)}` : ''}  ${JSON.stringify(s.bestString)}`),
     });

