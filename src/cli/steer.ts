@@ -85,7 +85,7 @@ async function train(args: ParsedArgs, io: Io): Promise<void> {
   } else if (kind === 'caa') {
     set = await caaVector(model, promptSet, targetText(args, dir), { hook: sourceHook(source), signal });
   } else if (kind === 'optimised') {
-    set = await optimisedVector(model, promptSet, targetText(args, dir), { R, steps, seed, hook: sourceHook(source) }, { signal, onProgress: (p) => { if (p.step % 20 === 0) io.log(`step ${p.step}/${p.steps} log p(Y) ${p.logProb.toFixed(3)}`); } });
+    set = await optimisedVector(model, promptSet, targetText(args, dir), { R, steps, seed, hook: sourceHook(source), ...(str(args, 'lr') !== undefined && { lr: num(args, 'lr', 0, { min: 0 }) }) }, { signal, onProgress: (p) => { if (p.step % 20 === 0) io.log(`step ${p.step}/${p.steps} log p(Y) ${p.logProb.toFixed(3)}`); } });
   } else if (kind === 'random') {
     set = await randomVectors(model, count, R, seed, sourceHook(source));
   } else if (kind === 'hessian' || kind === 'jacobian') {
@@ -174,7 +174,7 @@ export const steerCommand: Command = {
     model: { type: 'string' }, kind: { type: 'string', default: 'melbo' }, out: { type: 'string' },
     count: { type: 'string', default: '8' }, R: { type: 'string', default: '4' }, steps: { type: 'string', default: '300' },
     p: { type: 'string', default: '2' }, q: { type: 'string', default: '1' }, source: { type: 'string' }, target: { type: 'string' },
-    orthogonality: { type: 'string', default: 'hard' }, contrastive: { type: 'string', default: '0' }, seed: { type: 'string', default: '0' },
+    orthogonality: { type: 'string', default: 'hard' }, contrastive: { type: 'string', default: '0' }, lr: { type: 'string' }, seed: { type: 'string', default: '0' },
     prompt: { type: 'string', multiple: true }, prompts: { type: 'string' }, 'n-prompts': { type: 'string', default: '8' },
     text: { type: 'string' }, radii: { type: 'string' }, svg: { type: 'string' }, 'max-tokens': { type: 'string', default: '24' },
     triggered: { type: 'string' }, clean: { type: 'string' }, gguf: { type: 'string' }, 'json-out': { type: 'string' }, index: { type: 'string', default: '0' },

@@ -112,7 +112,12 @@ export interface OptimisedConfig {
   /** Largest norm θ may have. */
   R: number;
   steps: number;
-  lr: number;
+  /**
+   * AdamW learning rate. Default R / (10·√d_model): Adam moves every coordinate by about lr per
+   * step, so θ can cross the ball (norm R) in about ten steps whatever R and the width are. A fixed
+   * rate does not scale: 1e-2 left a norm-16 vector at a fraction of its budget after 100 steps.
+   */
+  lr?: number;
   /** Default: the MELBO source hook. */
   hook?: string;
   /** θ starts at a seeded random direction of this norm (default R/10: small, but not a saddle at 0). */
@@ -121,7 +126,12 @@ export interface OptimisedConfig {
   chat: boolean;
 }
 
-export const defaultOptimisedConfig: OptimisedConfig = { R: 4, steps: 100, lr: 1e-2, seed: 0, chat: true };
+export const defaultOptimisedConfig: OptimisedConfig = { R: 4, steps: 100, seed: 0, chat: true };
+
+/** The learning rate used when none is given (see OptimisedConfig.lr). */
+export function optimisedLearningRate(R: number, dModel: number): number {
+  return R / (10 * Math.sqrt(dModel));
+}
 
 export interface OptimisedProgress {
   step: number;
@@ -143,7 +153,8 @@ export async function optimisedVector(
   const hook = c.hook ?? sourceHook(defaultLayers(model.config.nLayers).source);
   checkHookName(hook, model.config.nLayers);
   const batch = forcedBatch(model, promptTokens(model, prompts, c.chat), targetTokens(model, target));
-  const adam: AdamWConfig = { lr: c.lr, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, amsgrad: false };
+  const lr = c.lr ?? optimisedLearningRate(c.R, model.config.dModel);
+  const adam: AdamWConfig = { lr, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, amsgrad: false };
   const init = randomOnSphere(model.config.dModel, c.initNorm ?? c.R / 10, new Random(`optimised:${c.seed}`));
   const theta = tf.variable(init, true, undefined, 'float32');
   init.dispose();
@@ -172,7 +183,7 @@ export async function optimisedVector(
     return await makeVectorSet(model, {
       kind: 'optimised',
       hook,
-      settings: { R: c.R, steps: c.steps, lr: c.lr, seed: c.seed, chat: c.chat, initNorm: c.initNorm ?? c.R / 10 },
+      settings: { R: c.R, steps: c.steps, lr, seed: c.seed, chat: c.chat, initNorm: c.initNorm ?? c.R / 10 },
       vectors: [vector as Float32Array],
       meta: [{ label: 'optimised', objective: logProb[0]!, history }],
     });
