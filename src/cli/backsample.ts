@@ -134,6 +134,7 @@ export const backsampleCommand: Command = {
       thetaY: { set, index },
       thetaClean,
       ...(verify && text && { shows: containsTarget(text) }),
+      ...(text && { yText: text }),
       signal,
       onProgress: (p) => {
         if (p.phase === 'sample' && p.done === p.total) io.log(`set ${p.set + 1}/${p.sets} (α ${p.alpha}, β ${p.beta}): ${p.total} done`);

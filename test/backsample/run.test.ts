@@ -68,12 +68,14 @@ describe('runBacksample', () => {
     }
   });
 
-  test('unsteered: one baseline set and no candidates; the same seed repeats the samples; no leaks', async () => {
+  test('unsteered: one baseline set, candidates by frequency only; the same seed repeats the samples; no leaks', async () => {
     let first: BacksampleReport | undefined;
     const leaked = await leakedTensors(async () => (first = await runBacksample(model, { ...small, thetaY: { set: thetaYSet }, thetaClean: null, mode: 'unsteered' })));
     assert.equal(leaked, 0);
     assert.equal(first!.samples.length, 1);
-    assert.deepEqual(first!.candidates, []);
+    // the no-contrast control: strings ranked by their share of the one set
+    for (const c of first!.candidates) assert.equal(c.unsteeredTotal, 0);
+    for (let i = 1; i < first!.candidates.length; i++) assert.ok(first!.candidates[i - 1]!.steeredCount >= first!.candidates[i]!.steeredCount);
     const again = await runBacksample(model, { ...small, thetaY: { set: thetaYSet }, thetaClean: null, mode: 'unsteered' });
     assert.deepEqual(again.samples[0]!.samples, first!.samples[0]!.samples);
     assert.equal(await leakedTensors(() => runBacksample(model, { ...small, samples: 3, thetaY: { set: thetaYSet }, thetaClean: null, mode: 'guided', verifyTop: 1, shows: () => true })), 0);
