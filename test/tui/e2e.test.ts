@@ -92,9 +92,9 @@ test('a whole session in a terminal, surviving kill -9 of the UI', { skip: hasTm
   press('Enter');
   await waitFor(/\[2 Steer\][\s\S]*No vectors yet/, 'the Steer screen');
 
-  // 2 Steer: a supervised (CAA) vector, its steered completions, marked as showing Y.
+  // 2 Steer: a supervised (optimised) vector, its steered completions, marked as showing Y.
   press('s');
-  await waitFor(/✓ CAA j1-steer/, 'the CAA vector');
+  await waitFor(/✓ optimised j1-steer/, 'the supervised vector');
   press('m');
   capture('02-steer', await waitFor(/✓ marked/, 'the marked vector'));
 

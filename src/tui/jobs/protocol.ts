@@ -46,7 +46,7 @@ export interface VerifyJobSpec {
   maxNewTokens: number;
 }
 
-/** Steering vectors: supervised (CAA on Y) or unsupervised (MELBO), then scored on held-out prompts. */
+/** Steering vectors: supervised (optimised for log p(Y)) or unsupervised (MELBO), then scored on held-out prompts. */
 export interface SteerJobSpec {
   kind: 'steer';
   id: string;
@@ -57,10 +57,13 @@ export interface SteerJobSpec {
   /** Steered completions and "elicits Y" counts come from these. */
   scorePrompts: string[];
   target: string;
-  /** MELBO sizes (unused by CAA). */
+  /** MELBO sizes. */
   count: number;
   steps: number;
   radius: number;
+  /** Supervised sizes (older sessions lack them: the defaults apply). */
+  supervisedRadius?: number;
+  supervisedSteps?: number;
   maxNewTokens: number;
 }
 

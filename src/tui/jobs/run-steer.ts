@@ -1,6 +1,7 @@
 /**
- * The steer job: a supervised vector (CAA: mean activation for Y minus for the model's own clean
- * completion) or unsupervised ones (MELBO), each with its δ at the target layer so that GCG's
+ * The steer job: a supervised vector (optimised: norm ≤ R, trained to maximise log p(Y) over the
+ * prompts; CAA, the mean activation difference, elicited Y on none of the held-out prompts of a shipped
+ * model where this one did on 92%) or unsupervised ones (MELBO), each with its δ at the target layer so that GCG's
  * activation target can aim at it; then every vector's steered completions on held-out prompts.
  * Steering has no state file: a stopped or interrupted steer job starts again from the beginning.
  */
@@ -8,11 +9,11 @@ import { throwIfAborted } from '../../errors.js';
 import { loadModel } from '../../model/checkpoint.js';
 import type { LanguageModel } from '../../model/language-model.js';
 import type { VectorSet } from '../../steer/index.js';
-import { caaVector, defaultLayers, disposePromptBatch, encodePrompts, makeVectorSet, measureDeltas, saveVectorSet, scoreBehaviour, trainMelbo, vectorCosines } from '../../steer/index.js';
+import { defaultLayers, optimisedVector, defaultOptimisedConfig, disposePromptBatch, encodePrompts, makeVectorSet, measureDeltas, saveVectorSet, scoreBehaviour, trainMelbo, vectorCosines } from '../../steer/index.js';
 import type { JobRunner } from './job-context.js';
 import type { SteerJobSpec, VectorSummary } from './protocol.js';
 
-/** CAA records no δ; measure it where MELBO would read, on the prompts it was made from. */
+/** A supervised vector records no δ; measure it where MELBO would read, on the prompts it was made from. */
 async function withDeltas(model: LanguageModel, set: VectorSet, prompts: readonly string[]): Promise<VectorSet> {
   const targetLayer = defaultLayers(model.config.nLayers).target;
   const batch = encodePrompts(model, prompts);
@@ -36,9 +37,20 @@ export const runSteerJob: JobRunner<SteerJobSpec> = async (spec, { files, emit, 
   const seconds = () => (performance.now() - started) / 1000;
   let set: VectorSet;
   if (spec.method === 'supervised') {
-    emit({ type: 'progress', step: 0, total: 1, seconds: 0 });
-    set = await withDeltas(model, await caaVector(model, spec.prompts, spec.target, { signal }), spec.prompts);
-    emit({ type: 'progress', step: 1, total: 1, seconds: seconds() });
+    const R = spec.supervisedRadius ?? 16;
+    const steps = spec.supervisedSteps ?? defaultOptimisedConfig.steps;
+    emit({ type: 'progress', step: 0, total: steps, seconds: 0 });
+    let last = 0;
+    const trained = await optimisedVector(model, spec.prompts, spec.target, { R, steps }, {
+      signal,
+      onProgress: (p) => {
+        checkpoint();
+        if (p.step !== p.steps && performance.now() - last < progressEveryMs) return;
+        last = performance.now();
+        emit({ type: 'progress', step: p.step, total: p.steps, seconds: seconds(), loss: -p.logProb });
+      },
+    });
+    set = await withDeltas(model, trained, spec.prompts);
   } else {
     let last = 0;
     set = await trainMelbo(model, spec.prompts, { count: spec.count, steps: spec.steps, R: spec.radius }, {

@@ -56,6 +56,8 @@ export function steerSpec(session: Session, id: string, method: SteerJobSpec['me
     count: s.vectors,
     steps: s.vectorSteps,
     radius: s.radius,
+    supervisedRadius: s.supervisedRadius,
+    supervisedSteps: s.supervisedSteps,
     maxNewTokens: s.maxNewTokens,
   };
 }
@@ -79,7 +81,7 @@ export function backsampleSpec(session: Session, id: string, vector: MarkedVecto
 
 export function jobLabel(spec: JobSpec): string {
   if (spec.kind === 'gcg') return spec.target.kind === 'logit' ? 'GCG logit' : `GCG act ${spec.target.vector.label}`;
-  if (spec.kind === 'steer') return spec.method === 'supervised' ? 'CAA' : 'MELBO';
+  if (spec.kind === 'steer') return spec.method === 'supervised' ? 'optimised' : 'MELBO';
   return spec.kind;
 }
 

@@ -1,6 +1,6 @@
 // @jsxRuntime automatic (see App.tsx)
 /**
- * Stage 2: steering vectors. s trains a supervised vector (CAA on Y), u unsupervised ones (MELBO),
+ * Stage 2: steering vectors. s trains a supervised vector (optimised for log p(Y)), u unsupervised ones (MELBO),
  * each as a job; finished vectors are browsed with their steered completions, marked when they show
  * Y (the activation target of Search aims at a marked vector's δ), and compared by cosine.
  */
@@ -56,7 +56,7 @@ export function SteerScreen({ state, dispatch, width }: { state: AppState; dispa
   const s = session.settings;
   return (
     <Panel title="2 Steer" width={width}>
-      <Text>{truncate(`s supervised (CAA on Y) · u unsupervised (MELBO: ${s.vectors} × ${s.vectorSteps} steps, R ${s.radius})`, inner)}</Text>
+      <Text>{truncate(`s supervised (log p(Y), R ${s.supervisedRadius}) · u unsupervised (MELBO: ${s.vectors} × ${s.vectorSteps} steps, R ${s.radius})`, inner)}</Text>
       {steerJobs.slice(-3).map((job) => <ProgressLine key={job.id} job={job} width={inner} />)}
       {steerJobs.at(-1)?.error && <Text>{truncate(`✗ ${steerJobs.at(-1)!.error}`, inner * 2)}</Text>}
       <Text>{truncate(`Vectors: ${vectors.length} · marked as showing Y: ${session.marked.length === 0 ? 'none' : session.marked.map((m) => m.label).join(', ')}`, inner)}</Text>

@@ -36,6 +36,9 @@ export interface SessionSettings {
   vectors: number;
   vectorSteps: number;
   radius: number;
+  /** Supervised vector: the norm it may grow to and its optimisation steps (maximising log p(Y)). */
+  supervisedRadius: number;
+  supervisedSteps: number;
   /** Backward sampling: turns per α, tokens per turn, θ_clean steps, candidates verified. */
   samples: number;
   sampleTokens: number;

