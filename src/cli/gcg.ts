@@ -2,8 +2,9 @@
  * triggerfish gcg --model <dir> --target logit|activation|mixed: search token space for a string
  * that makes the model show Y (a candidate trigger). Progress on stderr, the result as JSON with --json.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { initBackend } from '../engine/backend.js';
 import { BadInputError } from '../errors.js';
 import type { GcgConfig, GcgTargetSpec, Placement } from '../gcg/config.js';
@@ -19,6 +20,19 @@ import { flag, num, requireStr, str } from './args.js';
 import { promptSets } from './prompts.js';
 import { abortOnSignals } from './signals.js';
 import { loadDirection } from './vectors.js';
+
+/** Options that do not change the search's trajectory: a run with more steps or other checks resumes. */
+const notInKey = new Set(['json', 'state', 'steps', 'asr-every', 'no-early-stop', 'backend']);
+
+/**
+ * Where a run without --state keeps its state: runs/gcg/<hash of model and options>.json, so that
+ * after Ctrl-C (or a crash) the same command resumes. Removed once the run ends normally.
+ */
+function defaultStatePath(values: Record<string, unknown>, dir: string): string {
+  const key = Object.entries(values).filter(([k, v]) => !notInKey.has(k) && v !== undefined && k !== 'model').sort(([a], [b]) => (a < b ? -1 : 1));
+  const hash = createHash('sha256').update(JSON.stringify([resolve(dir), key])).digest('hex').slice(0, 12);
+  return join('runs', 'gcg', `${hash}.json`);
+}
 
 const usage = 'triggerfish gcg --model <dir> --target logit|activation|mixed [--text Y] [--vector <file> --index 0] [--steps 250] [--json]';
 
@@ -117,18 +131,22 @@ export const gcgCommand: Command = {
     }
     io.log(`GCG on ${dir} (${backend.name}): ${kind} target, ${optimise.length} prompts, ${heldOut.length} held out`);
     const signal = abortOnSignals();
-    const statePath = str(args, 'state');
+    const explicitState = str(args, 'state');
+    const statePath = explicitState ?? defaultStatePath(args.values, dir);
+    if (existsSync(statePath)) io.log(`resuming from ${statePath}`);
+    else mkdirSync(dirname(resolve(statePath)), { recursive: true });
     const result = await runGcg(model, {
       prompts: optimise,
       target,
       config,
       heldOut,
       ...(init !== undefined && { init }),
-      ...(statePath && { statePath }),
+      statePath,
       ...(text && { asrText: text }),
       signal,
       onStep: (s) => io.log(`step ${s.step} loss ${s.loss.toFixed(4)} best ${s.bestLoss.toFixed(4)} ${s.seconds.toFixed(1)} s${s.asr !== undefined ? ` ASR ${s.asr.toFixed(2)}` : ''}  ${JSON.stringify(s.bestString)}`),
     });
+    if (!explicitState) rmSync(statePath, { force: true }); // finished: nothing left to resume
     if (flag(args, 'json')) return io.json({ ...result, target: kind, backend: backend.name });
     io.print(`best string ${JSON.stringify(result.bestString)}  loss ${result.bestLoss.toFixed(4)}  ASR ${result.asr === null ? 'n/a' : result.asr.toFixed(2)} (${heldOut.length} held-out prompts)`);
     io.print(`${result.history.length} steps, ${result.seconds.toFixed(1)} s, ${result.forwardPasses} forward passes, stopped by ${result.stoppedBy}`);

