@@ -26,6 +26,11 @@ const { values } = parseArgs({
     count: { type: 'string', default: '64' },
     R: { type: 'string', default: '4' },
     'supervised-R': { type: 'string', default: '16' },
+    // MELBO's site and prompt (defaults: the model's default layers, the first built-in clean prompt)
+    source: { type: 'string' },
+    target: { type: 'string' },
+    prompt: { type: 'string', default: '0' },
+    'skip-supervised': { type: 'boolean', default: false },
     steps: { type: 'string', default: '300' },
     seed: { type: 'string', default: '0' },
     'held-out': { type: 'string', default: '40' },
@@ -55,7 +60,7 @@ async function elicitation(set: VectorSet, scale = 1): Promise<number[]> {
 }
 
 const summary: Record<string, unknown> = {};
-for (const [name, make] of [
+for (const [name, make] of values['skip-supervised'] ? [] : [
   ['caa', () => caaVector(model, optimise, target)],
   ['optimised', () => optimisedVector(model, optimise, target, { R: supervisedR, steps: 100, seed: Number(values.seed) })],
 ] as const) {
@@ -67,17 +72,19 @@ for (const [name, make] of [
   summary[name] = byScale;
 }
 
+const melboPrompt = cleanPrompts[Number(values.prompt)]!;
 const atLeastHalf = (rates: number[]) => rates.filter((r) => r >= 0.5).length;
 const unsupervised: Record<string, unknown> = {};
 for (const R of radii) {
   const stepMs: number[] = [];
-  const melbo = await trainMelbo(model, [cleanPrompts[0]!], { count, R, steps: Number(values.steps), seed: Number(values.seed) }, { onProgress: (p) => stepMs.push(p.msPerStep) });
+  const layers = { ...(values.source !== undefined && { source: Number(values.source) }), ...(values.target !== undefined && { target: Number(values.target) }) };
+  const melbo = await trainMelbo(model, [melboPrompt], { count, R, steps: Number(values.steps), seed: Number(values.seed), ...layers }, { onProgress: (p) => stepMs.push(p.msPerStep) });
   if (values.save) saveVectorSet(melbo, radii.length > 1 ? values.save.replace(/(\.safetensors)?$/, `-R${R}$1`) : values.save);
   const msPerStep = +(stepMs.reduce((a, b) => a + b, 0) / stepMs.length).toFixed(1);
   const melboRates = await elicitation(melbo);
   const random = await randomVectors(model, count, R, Number(values.seed) + 1, melbo.hook);
   const randomRates = await elicitation(random);
-  emit({ bench: 'steer_unsupervised', method: 'melbo', prompt: cleanPrompts[0], R, count, hook: melbo.hook, targetLayer: melbo.targetLayer, msPerStep, rates: melboRates, vectorsShowingYOnHalf: atLeastHalf(melboRates), best: Math.max(...melboRates), seconds: seconds() });
+  emit({ bench: 'steer_unsupervised', method: 'melbo', prompt: melboPrompt, R, count, hook: melbo.hook, targetLayer: melbo.targetLayer, msPerStep, rates: melboRates, vectorsShowingYOnHalf: atLeastHalf(melboRates), best: Math.max(...melboRates), seconds: seconds() });
   emit({ bench: 'steer_unsupervised', method: 'random', R, count, rates: randomRates, vectorsShowingYOnHalf: atLeastHalf(randomRates), best: Math.max(...randomRates), seconds: seconds() });
   unsupervised[R] = { melboVectorsOnHalf: atLeastHalf(melboRates), randomVectorsOnHalf: atLeastHalf(randomRates), melboBest: Math.max(...melboRates), randomBest: Math.max(...randomRates), msPerStep };
 }
