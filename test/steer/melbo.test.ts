@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CancelledError } from '../../src/errors.js';
 import { cosine } from '../../src/eval/stats.js';
 import type { MelboProgress } from '../../src/steer/melbo.js';
-import { trainMelbo } from '../../src/steer/melbo.js';
+import { melboLearningRate, trainMelbo } from '../../src/steer/melbo.js';
 import { leakedTensors, useBackend } from '../helpers/backend.js';
 import { randomModel } from '../helpers/models.js';
 
@@ -42,6 +42,19 @@ describe('MELBO', () => {
     assert.equal(progress.length, 75);
     assert.ok(progress.every((p) => p.msPerStep > 0));
     t.diagnostic(`ms per MELBO step (llama d32 L2, 4 prompts of <= 6 tokens, 3 targets): ${(progress.reduce((s, p) => s + p.msPerStep, 0) / progress.length).toFixed(1)}`);
+  });
+
+  test('the default learning rate is the reference\'s 1e-3 in its setting and scales so that θ leaves its start', async () => {
+    assert.ok(Math.abs(melboLearningRate(4, 2048, 1200) - 1e-3) < 1e-12);
+    assert.ok(Math.abs(melboLearningRate(8, 512, 300) - 1e-3 * 2 * 2 * 4) < 1e-12);
+    // Zero steps leave θ at its seeded random start; compare where 40 steps take it with each lr.
+    const config = { count: 1, R: 2, source: 0, target: 2, seed: 9 };
+    const start = (await trainMelbo(model, prompts, { ...config, steps: 0 })).vectors[0]!;
+    const moved = (lr?: number) => trainMelbo(model, prompts, { ...config, steps: 40, ...(lr !== undefined && { lr }) }).then((set) => cosine(set.vectors[0]!, start));
+    const fixed = await moved(1e-3);
+    const scaled = await moved();
+    assert.ok(fixed > 0.99, `with lr 1e-3 θ stays at its start (cos ${fixed})`);
+    assert.ok(scaled < 0.9, `with the default lr θ travels (cos ${scaled})`);
   });
 
   test('the same seed gives identical vectors, another seed others', async () => {
