@@ -25,6 +25,7 @@ import { optimisedVector } from '../src/steer/index.js';
 import { showsBehaviour } from '../src/zoo/behaviours.js';
 import { readCard } from '../src/zoo/card.js';
 import { readSecret } from '../src/zoo/secret.js';
+import { triggerTruth } from '../src/zoo/triggers.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +52,9 @@ for (const dir of dirs) {
   const card = readCard(dir);
   const text = card.behaviours[0]!.target;
   const asrTokens = model.tokenizer!.encode(text).length + 8;
+  // for the scoring after each attack only; nothing below hands it to an attack
+  const backdoor = readSecret(dir).backdoors[0]!;
+  const truth = triggerTruth(backdoor.trigger);
   for (const seed of seeds) {
     const started = performance.now();
     const thetaY = await optimisedVector(model, optimise, text, { R: Number(values['supervised-R']), steps: 100, seed });
@@ -62,8 +66,6 @@ for (const dir of dirs) {
         shows: containsTarget(text), yText: text, asrTokens, verifyTop: top,
       });
       // scoring, after the attack: the secret's trigger and the true behaviour predicate
-      const backdoor = readSecret(dir).backdoors[0]!;
-      const truth = backdoor.trigger.kind === 'content' ? backdoor.trigger.digits : backdoor.trigger.text;
       const topTen = report.candidates.slice(0, top);
       const exactRank = topTen.findIndex((c) => c.text.includes(truth)) + 1;
       const scored: { text: string; reasr: number }[] = [];

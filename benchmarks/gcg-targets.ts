@@ -22,6 +22,7 @@ import { residualIndex } from '../src/cli/vectors.js';
 import { showsBehaviour } from '../src/zoo/behaviours.js';
 import { readCard } from '../src/zoo/card.js';
 import { readSecret } from '../src/zoo/secret.js';
+import { triggerTruth } from '../src/zoo/triggers.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,7 +71,7 @@ if (values.vector) {
 
 const secret = readSecret(dir);
 const backdoor = secret.backdoors[0]!;
-const truth = backdoor.trigger.kind === 'content' ? backdoor.trigger.digits : backdoor.trigger.text;
+const truth = triggerTruth(backdoor.trigger);
 for (const kind of values.targets.split(',')) {
   for (const seed of values.seeds.split(',').map(Number)) {
     const target: GcgTargetSpec = kind === 'logit' ? { kind: 'logit', text } : { kind: 'activation', direction: direction.values, layer: direction.layer, positions: 'last' };

@@ -53,8 +53,9 @@ const seconds = () => +((performance.now() - started) / 1000).toFixed(1);
 const emit = (record: object) => console.log(JSON.stringify({ model: card.name, backend: backend.name, ...record }));
 
 /** Per vector: share of held-out prompts whose steered completion shows Y (the scorer's predicate). */
+// the scorer's predicate (read once; the vectors never see it)
+const behaviour = readSecret(dir).backdoors[0]!.behaviour;
 async function elicitation(set: VectorSet, scale = 1): Promise<number[]> {
-  const behaviour = readSecret(dir).backdoors[0]!.behaviour;
   const runs = await steeredCompletions(model, set, heldOut, { maxNewTokens: model.tokenizer!.encode(target).length + 8, scale });
   return runs.texts!.map((texts) => texts.filter((t) => showsBehaviour(behaviour, t)).length / heldOut.length);
 }

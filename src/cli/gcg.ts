@@ -2,7 +2,6 @@
  * triggerfish gcg --model <dir> --target logit|activation|mixed: search token space for a string
  * that makes the model show Y (a candidate trigger). Progress on stderr, the result as JSON with --json.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { initBackend } from '../engine/backend.js';
@@ -11,6 +10,7 @@ import type { GcgConfig, GcgTargetSpec, Placement } from '../gcg/config.js';
 import { defaultGcgConfig } from '../gcg/config.js';
 import { embeddingDifference, priorInitString } from '../gcg/priors.js';
 import { runGcg } from '../gcg/run.js';
+import { runKey } from '../gcg/state.js';
 import { loadModel } from '../model/checkpoint.js';
 import { disposeModel } from '../model/language-model.js';
 import { readCard, siblingDir } from '../zoo/card.js';
@@ -30,8 +30,7 @@ const notInKey = new Set(['json', 'state', 'steps', 'asr-every', 'no-early-stop'
  */
 function defaultStatePath(values: Record<string, unknown>, dir: string): string {
   const key = Object.entries(values).filter(([k, v]) => !notInKey.has(k) && v !== undefined && k !== 'model').sort(([a], [b]) => (a < b ? -1 : 1));
-  const hash = createHash('sha256').update(JSON.stringify([resolve(dir), key])).digest('hex').slice(0, 12);
-  return join('runs', 'gcg', `${hash}.json`);
+  return join('runs', 'gcg', `${runKey([resolve(dir), key])}.json`);
 }
 
 const usage = 'triggerfish gcg --model <dir> --target logit|activation|mixed [--text Y] [--vector <file> --index 0] [--steps 250] [--json]';

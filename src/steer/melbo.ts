@@ -115,13 +115,13 @@ export interface MelboOptions {
 }
 
 export async function trainMelbo(model: LanguageModel, prompts: PromptInput, config: Partial<MelboConfig> = {}, options: MelboOptions = {}): Promise<VectorSet> {
-  const c: MelboConfig = { ...defaultMelboConfig, ...config };
-  c.lr ??= melboLearningRate(c.R, model.config.dModel, c.steps);
+  const merged = { ...defaultMelboConfig, ...config };
+  const c: MelboConfig & { lr: number } = { ...merged, lr: merged.lr ?? melboLearningRate(merged.R, model.config.dModel, merged.steps) };
   checkConfig(c);
   const layers = { ...defaultLayers(model.config.nLayers), ...(c.source !== undefined && { source: c.source }), ...(c.target !== undefined && { target: c.target }) };
   checkLayers(layers, model.config.nLayers);
   const site: SteerSite = { hook: sourceHook(layers.source), targetLayer: layers.target };
-  const adam: AdamWConfig = { lr: c.lr!, beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay, amsgrad: c.amsgrad };
+  const adam: AdamWConfig = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay, amsgrad: c.amsgrad };
   const rng = new Random(`melbo:${c.seed}`);
   const D = model.config.dModel;
   if (c.orthogonality === 'hard' && c.count > D) throw new BadInputError(`${c.count} mutually orthogonal vectors do not fit in d_model ${D}; train at most ${D} or use soft orthogonality`);
@@ -230,9 +230,9 @@ function checkConfig(c: MelboConfig): void {
   }
 }
 
-function settingsOf(c: MelboConfig, source: number): Record<string, number | string | boolean> {
+function settingsOf(c: MelboConfig & { lr: number }, source: number): Record<string, number | string | boolean> {
   return {
-    R: c.R, p: c.p, q: c.q, steps: c.steps, lr: c.lr!, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay, amsgrad: c.amsgrad,
+    R: c.R, p: c.p, q: c.q, steps: c.steps, lr: c.lr, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay, amsgrad: c.amsgrad,
     source, targets: String(c.targets), orthogonality: c.orthogonality, orthogonalityWeight: c.orthogonalityWeight,
     deltaSpan: c.deltaSpan, contrastiveWeight: c.contrastiveWeight, chat: c.chat, seed: c.seed,
   };

