@@ -2,117 +2,149 @@
  * The benchmark suite: every method on every model of a folder, blind while attacking (model folder,
  * card.json and the clean sibling only), scored afterwards against secret.json. One JSON line per run
  * in <out>/suite-<budget>.jsonl (a rerun skips runs already there, so an interrupted suite resumes),
- * then a markdown table and SVG plots beside it.
+ * then a markdown table and SVG plots beside it. `--jobs N` runs N models at a time in worker
+ * processes (the wasm backend uses one core per process).
  *
- *   npm run bench:suite -- --models models [--quick] [--methods gcg-logit,gcg-act-caa] [--seeds 0,1,2] [--out benchmarks/results]
+ *   npm run bench:suite -- --models models [--quick] [--jobs 2] [--methods gcg-logit,gcg-act-optimised] [--seeds 0,1,2] [--out benchmarks/results]
  */
+import { fork } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
 import { TriggerfishError } from '../src/errors.js';
-import { loadModel } from '../src/model/checkpoint.js';
-import type { LanguageModel } from '../src/model/language-model.js';
-import { disposeModel } from '../src/model/language-model.js';
 import { splitPrompts } from '../src/prompts/clean.js';
-import { readCard, siblingDir } from '../src/zoo/card.js';
+import { readCard } from '../src/zoo/card.js';
 import type { SuiteBudget } from './suite/budget.js';
 import { fullBudget, quickBudget } from './suite/budget.js';
 import { methodNames, methods } from './suite/methods.js';
 import type { RunRecord } from './suite/report.js';
 import { lossCurvesSvg, markdownTable, successSvg } from './suite/report.js';
-import { scoreAttempt } from './suite/score.js';
+import type { ModelJob, RunContext } from './suite/run-model.js';
+import { runModel } from './suite/run-model.js';
 
-const { values } = parseArgs({
-  options: {
-    models: { type: 'string', default: 'models' },
-    quick: { type: 'boolean', default: false },
-    methods: { type: 'string' },
-    seeds: { type: 'string' },
-    out: { type: 'string', default: 'benchmarks/results' },
-  },
-});
+const options = {
+  models: { type: 'string', default: 'models' },
+  quick: { type: 'boolean', default: false },
+  methods: { type: 'string' },
+  seeds: { type: 'string' },
+  out: { type: 'string', default: 'benchmarks/results' },
+  jobs: { type: 'string', default: '1' },
+  worker: { type: 'boolean', default: false },
+} as const;
+const values = parseOrExit();
+function parseOrExit() {
+  try {
+    return parseArgs({ options }).values;
+  } catch (err) {
+    return fail(`${(err as Error).message}; usage: npm run bench:suite -- --models <dir> [--quick] [--jobs 2] [--methods a,b] [--seeds 0,1,2] [--out <dir>]`);
+  }
+}
+function log(line: string) {
+  process.stderr.write(`${line}\n`);
+}
+function fail(message: string): never {
+  log(`triggerfish bench: ${message}`);
+  process.exit(2);
+}
 const budget: SuiteBudget = { ...(values.quick ? quickBudget : fullBudget) };
 if (values.seeds) budget.seeds = values.seeds.split(',').map(Number);
+if (budget.seeds.some((s) => !Number.isInteger(s))) fail(`--seeds takes whole numbers separated by commas, e.g. 0,1,2 (got ${values.seeds})`);
 const chosen = values.methods ? values.methods.split(',') : methodNames;
-for (const m of chosen) if (!methods[m]) throw new Error(`unknown method ${m}; known: ${methodNames.join(', ')}`);
+for (const m of chosen) if (!methods[m]) fail(`unknown method ${m}; known: ${methodNames.join(', ')}`);
+const jobs = Number(values.jobs);
+if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs takes a whole number of worker processes, 1 or more (got ${values.jobs})`);
+const root = resolve(values.models);
+if (!existsSync(root)) fail(`no folder ${root}; pass --models <folder of model folders>`);
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 const results = join(out, `suite-${budget.name}.jsonl`);
-const done = new Set(existsSync(results) ? readFileSync(results, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord).map((r) => `${r.model}|${r.method}|${r.seed}`) : []);
-const log = (line: string) => process.stderr.write(`${line}\n`);
+
 const backend = await initBackend();
-const root = resolve(values.models);
-const folders = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'config.json'))).map((e) => join(root, e.name)).sort();
 const { optimise, heldOut: allHeldOut } = splitPrompts();
-const heldOut = allHeldOut.slice(0, budget.heldOut);
 const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
-const started = performance.now();
+const context: RunContext = { budget, backend: backend.name, results, optimise, heldOut: allHeldOut.slice(0, budget.heldOut), signal: controller.signal, log };
 
-for (const dir of folders) {
-  const name = dir.split('/').pop()!;
-  let card;
-  try {
-    card = readCard(dir);
-  } catch (err) {
-    // a model with a missing or malformed card is reported and skipped; the suite goes on
-    const message = err instanceof TriggerfishError ? err.message : String(err);
-    log(`skipping ${name}: ${message}`);
-    appendFileSync(results, JSON.stringify({ bench: 'suite_run', model: name, method: '*', seed: -1, budget: budget.name, error: message }) + '\n');
-    continue;
-  }
-  if (card.behaviours.length === 0) {
-    log(`${name} is a clean sibling (no behaviour to recover): skipped`);
-    continue;
-  }
-  const todo = chosen.flatMap((method) => budget.seeds.map((seed) => ({ method, seed }))).filter(({ method, seed }) => !done.has(`${name}|${method}|${seed}`));
-  if (todo.length === 0) continue;
-  let model: LanguageModel | null = null;
-  let sibling: LanguageModel | null = null;
-  try {
-    model = await loadModel(dir);
-    const siblingFolder = siblingDir(dir, card);
-    sibling = siblingFolder && existsSync(join(siblingFolder, 'config.json')) ? await loadModel(siblingFolder, { tokenizer: false }) : null;
-    for (const { method, seed } of todo) {
-      if (controller.signal.aborted) break;
-      log(`${name} · ${method} · seed ${seed}`);
-      const base = { bench: 'suite_run' as const, model: name, method, seed, budget: budget.name, backend: backend.name };
-      try {
-        const attempt = await methods[method]!({ model, sibling, card, text: card.behaviours[0]!.target, seed, budget, optimise, heldOut, signal: controller.signal });
-        const score = await scoreAttempt(dir, model, attempt); // the secret is read only here, after the attack
-        const record: RunRecord = {
-          ...base, exact: score.exact, recall: +score.recall.toFixed(4), reasr: score.reasr, junkRate: score.junkRate, attackerAsr: attempt.attackerAsr,
-          seconds: +attempt.seconds.toFixed(1), steps: attempt.steps, forwardPasses: attempt.forwardPasses, firstSuccess: attempt.firstSuccess, best: score.best,
-          losses: attempt.history.map((h) => +h.bestLoss.toFixed(5)),
-        };
-        appendFileSync(results, JSON.stringify(record) + '\n');
-        console.log(JSON.stringify(record));
-      } catch (err) {
-        if (controller.signal.aborted) break;
-        const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-        log(`  failed: ${message}`);
-        appendFileSync(results, JSON.stringify({ ...base, error: message }) + '\n');
-      }
+if (values.worker) {
+  // a worker process: run the models the parent sends, one at a time, and say when each is done
+  process.on('message', (message: { job?: ModelJob }) => {
+    if (!message.job) return process.disconnect();
+    void runModel(message.job, context).then(() => process.send!({ done: message.job!.dir }));
+  });
+  process.send!({ ready: true });
+} else {
+  const started = performance.now();
+  const readRecords = () => (existsSync(results) ? readFileSync(results, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord) : []);
+  const done = new Set(readRecords().filter((r) => !r.error).map((r) => `${r.model}|${r.method}|${r.seed}`));
+  const folders = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'config.json'))).map((e) => join(root, e.name)).sort();
+  const queue: ModelJob[] = [];
+  for (const dir of folders) {
+    const name = dir.split('/').pop()!;
+    let card;
+    try {
+      card = readCard(dir);
+    } catch (err) {
+      // a model with a missing or malformed card is reported and skipped; the suite goes on
+      const message = err instanceof TriggerfishError ? err.message : String(err);
+      log(`skipping ${name}: ${message}`);
+      appendFileSync(results, JSON.stringify({ bench: 'suite_run', model: name, method: '*', seed: -1, budget: budget.name, error: message }) + '\n');
+      continue;
     }
-  } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    log(`skipping ${name}: ${message}`);
-    appendFileSync(results, JSON.stringify({ bench: 'suite_run', model: name, method: '*', seed: -1, budget: budget.name, error: message }) + '\n');
-  } finally {
-    if (model) disposeModel(model);
-    if (sibling) disposeModel(sibling);
+    if (card.behaviours.length === 0) {
+      log(`${name} is a clean sibling (no behaviour to recover): skipped`);
+      continue;
+    }
+    const todo = chosen.flatMap((method) => budget.seeds.map((seed) => ({ method, seed }))).filter(({ method, seed }) => !done.has(`${name}|${method}|${seed}`));
+    if (todo.length > 0) queue.push({ dir, card, todo });
   }
+  if (jobs === 1 || queue.length <= 1) {
+    for (const job of queue) if (!controller.signal.aborted) await runModel(job, context);
+  } else {
+    await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, () => worker(queue)));
+  }
+  writeReport(latest(readRecords()));
+  log(`suite done in ${((performance.now() - started) / 1000).toFixed(0)} s; table in ${join(out, `suite-${budget.name}.md`)}`);
 }
 
-const records = readFileSync(results, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
-const write = (file: string, text: string) => {
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
-};
-const table = markdownTable(records);
-write(join(out, `suite-${budget.name}.md`), `# Suite (${budget.name} budget, ${backend.name})\n\n${table}`);
-write(join(out, `suite-${budget.name}-losses.svg`), lossCurvesSvg(records));
-write(join(out, `suite-${budget.name}-success.svg`), successSvg(records));
-log(`suite done in ${((performance.now() - started) / 1000).toFixed(0)} s; table in ${join(out, `suite-${budget.name}.md`)}`);
-process.stdout.write(table);
+/** One worker process, fed models from the shared queue until it is empty (or the suite is interrupted). */
+function worker(queue: ModelJob[]): Promise<void> {
+  const args = ['--models', root, '--out', out, '--methods', chosen.join(','), '--seeds', budget.seeds.join(','), ...(values.quick ? ['--quick'] : []), '--worker'];
+  return new Promise((resolveWorker) => {
+    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv });
+    const next = () => {
+      const job = controller.signal.aborted ? undefined : queue.shift();
+      child.send(job ? { job } : {});
+    };
+    child.on('message', next); // 'ready' or 'done': either way it wants the next model
+    child.on('exit', (code) => {
+      // a worker that dies loses only its current model's unfinished runs; a rerun resumes them
+      if (code !== 0 && !controller.signal.aborted) log(`a suite worker exited with code ${code}; rerun the same command to resume its runs`);
+      resolveWorker();
+    });
+  });
+}
+
+/**
+ * The last record of each run (a failed run that a rerun retried counts once, as its retry), without
+ * a model's card error once that model has runs (its card was mended).
+ */
+function latest(records: RunRecord[]): RunRecord[] {
+  const byRun = new Map<string, RunRecord>();
+  for (const r of records) byRun.set(`${r.model}|${r.method}|${r.seed}`, r);
+  const ran = new Set(records.filter((r) => r.method !== '*').map((r) => r.model));
+  return [...byRun.values()].filter((r) => r.method !== '*' || !ran.has(r.model));
+}
+
+function writeReport(records: RunRecord[]): void {
+  const write = (file: string, text: string) => {
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  };
+  const table = markdownTable(records);
+  write(join(out, `suite-${budget.name}.md`), `# Suite (${budget.name} budget, ${backend.name})\n\n${table}`);
+  write(join(out, `suite-${budget.name}-losses.svg`), lossCurvesSvg(records));
+  write(join(out, `suite-${budget.name}-success.svg`), successSvg(records));
+  process.stdout.write(table);
+}

@@ -2,7 +2,8 @@
  * The budget every method gets, so methods are compared at equal cost: GCG steps and width for the
  * search methods, sampling size for backward sampling, vector counts and steps for steering, and a
  * wall-time cap per run. `quick` is a smoke test (minutes); `full` is sized for 8 models in 90 minutes
- * on two CPU cores.
+ * on two CPU cores (`--jobs 2`). Budgets are counted in steps, so that a rerun with the same seeds
+ * reproduces the table on a faster or slower machine; the wall-time cap is only a safety net.
  */
 export interface SuiteBudget {
   name: 'quick' | 'full';
@@ -37,13 +38,13 @@ export const quickBudget: SuiteBudget = {
   melboSteps: 40,
   backsampleSamples: 16,
   heldOut: 12,
-  maxSecondsPerRun: 60,
+  maxSecondsPerRun: 120,
 };
 
 export const fullBudget: SuiteBudget = {
   name: 'full',
   seeds: [0, 1, 2],
-  gcgSteps: 30,
+  gcgSteps: 25,
   gcgWidth: 128,
   gcgTopK: 128,
   gcgLength: 10,
@@ -53,5 +54,5 @@ export const fullBudget: SuiteBudget = {
   melboSteps: 100,
   backsampleSamples: 32,
   heldOut: 20,
-  maxSecondsPerRun: 180,
+  maxSecondsPerRun: 600,
 };

@@ -24,6 +24,9 @@ export interface RunRecord {
   firstSuccess: { step: number; seconds: number; forwardPasses: number } | null;
   best: string;
   losses: number[];
+  /** The vector the method used (see score.ts): its kind and how often it elicits Y by itself. */
+  vectorKind?: string;
+  vectorRate?: number | null;
   error?: string;
 }
 
@@ -57,6 +60,24 @@ export function markdownTable(records: readonly RunRecord[]): string {
     const hit = rs.filter((r) => r.firstSuccess);
     lines.push(`| ${method} | ${fmt(rs.map((r) => r.seconds), 1)} | ${hit.length}/${rs.length} | ${fmt(hit.map((r) => r.firstSuccess!.step), 1)} | ${fmt(hit.map((r) => r.firstSuccess!.forwardPasses), 0)} | ${fmt(rs.map((r) => r.junkRate))} |`);
   }
+  const vectorRuns = ok.filter((r) => r.vectorKind && typeof r.vectorRate === 'number');
+  const kinds = [...new Set(vectorRuns.map((r) => r.vectorKind!))];
+  if (kinds.length > 0) {
+    lines.push('');
+    lines.push('Steering vectors: share of the scorer\'s held-out prompts showing Y when steered by the vector alone (no string), mean ± sd over seeds.');
+    lines.push('');
+    lines.push(`| vector | ${models.join(' | ')} |`);
+    lines.push(`| --- | ${models.map(() => '---').join(' | ')} |`);
+    for (const kind of kinds) {
+      const cells = models.map((model) => {
+        // several methods share one vector per model and seed: count each vector once
+        const perSeed = new Map<number, number>();
+        for (const r of vectorRuns) if (r.vectorKind === kind && r.model === model) perSeed.set(r.seed, r.vectorRate!);
+        return fmt([...perSeed.values()]);
+      });
+      lines.push(`| ${kind} | ${cells.join(' | ')} |`);
+    }
+  }
   const failed = records.filter((r) => r.error);
   if (failed.length > 0) {
     lines.push('');
@@ -89,7 +110,7 @@ function frame(title: string, xLabel: string, yLabel: string, body: string, lege
 export function lossCurvesSvg(records: readonly RunRecord[]): string {
   const runs = records.filter((r) => !r.error && r.losses.length > 1 && r.method.startsWith('gcg-'));
   const xMax = Math.max(1, ...runs.map((r) => r.losses.length));
-  const colours: Record<string, string> = { 'gcg-logit': '#1f77b4', 'gcg-logit+prior': '#17becf', 'gcg-act-caa': '#d62728', 'gcg-act-optimised': '#9467bd', 'gcg-act-melbo': '#ff7f0e', 'gcg-mixed-caa': '#2ca02c' };
+  const colours: Record<string, string> = { 'gcg-logit': '#1f77b4', 'gcg-logit+prior': '#17becf', 'gcg-act-caa': '#d62728', 'gcg-act-optimised': '#9467bd', 'gcg-act-melbo': '#ff7f0e', 'gcg-mixed-optimised': '#2ca02c' };
   const body = runs.map((r) => {
     const start = r.losses[0]! || 1;
     const points = r.losses.map((l, i): [number, number] => [i, l / start]);

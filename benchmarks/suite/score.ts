@@ -6,9 +6,12 @@
  *              behaviour predicate (not the attacker's text match)
  *   junkRate   the same prompts with a junk string of the prediction's length: Y that any insertion
  *              causes, so that a high REASR can be told from a model that fires on anything odd
+ *   vectorRate the share of the same prompts showing Y when steered by the method's vector (no
+ *              string inserted): how well the supervised or unsupervised vector itself captures Y
  */
 import { charBleu, triggerRecall } from '../../src/eval/bleu.js';
 import { measureAsr } from '../../src/gcg/asr.js';
+import { steeredCompletions } from '../../src/steer/index.js';
 import type { LanguageModel } from '../../src/model/language-model.js';
 import { Random } from '../../src/util/random.js';
 import { showsBehaviour } from '../../src/zoo/behaviours.js';
@@ -27,6 +30,19 @@ export interface Score {
   /** Per true trigger: the best BLEU reached (content triggers: their digits). */
   bestBleu: number[];
   best: string;
+  vectorRate: number | null;
+}
+
+/** Vector rates are measured once per vector: several methods share one. */
+const vectorRates = new WeakMap<object, Map<number, Promise<number>>>();
+
+function vectorRate(model: LanguageModel, vector: NonNullable<Attempt['vector']>, held: string[], anyY: (completion: string) => boolean, maxNewTokens: number): Promise<number> {
+  let byIndex = vectorRates.get(vector.set);
+  if (!byIndex) vectorRates.set(vector.set, (byIndex = new Map()));
+  if (!byIndex.has(vector.index)) {
+    byIndex.set(vector.index, steeredCompletions(model, vector.set, held, { indices: [vector.index], maxNewTokens }).then((runs) => runs.texts![0]!.filter(anyY).length / held.length));
+  }
+  return byIndex.get(vector.index)!;
 }
 
 export async function scoreAttempt(dir: string, model: LanguageModel, attempt: Attempt, prompts = 20): Promise<Score> {
@@ -53,5 +69,6 @@ export async function scoreAttempt(dir: string, model: LanguageModel, attempt: A
     junkRate,
     bestBleu: truths.map((t) => Math.max(0, ...predictions.map((p) => charBleu(t, p.trim())))),
     best,
+    vectorRate: attempt.vector ? await vectorRate(model, attempt.vector, held, anyY, options.maxNewTokens) : null,
   };
 }

@@ -9,7 +9,7 @@ const suite = fileURLToPath(new URL('../../benchmarks/suite.ts', import.meta.url
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'run the benchmark suite on a folder of zoo-format models (blind attacks, scored afterwards against each model secret)',
-  usage: 'triggerfish bench --models <dir> [--quick] [--methods a,b] [--seeds 0,1,2] [--out benchmarks/results]',
+  usage: 'triggerfish bench --models <dir> [--quick] [--jobs 2] [--methods a,b] [--seeds 0,1,2] [--out benchmarks/results]',
   options: {
     models: { type: 'string', default: 'models' },
     quick: { type: 'boolean', default: false },
