@@ -2,8 +2,8 @@
  * The benchmark suite: every method on every model of a folder, blind while attacking (model folder,
  * card.json and the clean sibling only), scored afterwards against secret.json. One JSON line per run
  * in <out>/suite-<budget>.jsonl (a rerun skips runs already there, so an interrupted suite resumes),
- * then a markdown table and SVG plots beside it. `--jobs N` runs N models at a time in worker
- * processes (the wasm backend uses one core per process).
+ * then a markdown table and SVG plots beside it. `--jobs N` runs N (model, seed) pairs at a time in
+ * worker processes (the wasm backend uses one core per process).
  *
  *   npm run bench:suite -- --models models [--quick] [--jobs 2] [--methods gcg-logit,gcg-act-optimised] [--seeds 0,1,2] [--out benchmarks/results]
  */
@@ -96,8 +96,11 @@ if (values.worker) {
       log(`${name} is a clean sibling (no behaviour to recover): skipped`);
       continue;
     }
-    const todo = chosen.flatMap((method) => budget.seeds.map((seed) => ({ method, seed }))).filter(({ method, seed }) => !done.has(`${name}|${method}|${seed}`));
-    if (todo.length > 0) queue.push({ dir, card, todo });
+    // one job per model and seed: vectors are made per seed, and the last model's seeds still share the cores
+    for (const seed of budget.seeds) {
+      const todo = chosen.filter((method) => !done.has(`${name}|${method}|${seed}`)).map((method) => ({ method, seed }));
+      if (todo.length > 0) queue.push({ dir, card, todo });
+    }
   }
   if (jobs === 1 || queue.length <= 1) {
     for (const job of queue) if (!controller.signal.aborted) await runModel(job, context);
@@ -108,7 +111,7 @@ if (values.worker) {
   log(`suite done in ${((performance.now() - started) / 1000).toFixed(0)} s; table in ${join(out, `suite-${budget.name}.md`)}`);
 }
 
-/** One worker process, fed models from the shared queue until it is empty (or the suite is interrupted). */
+/** One worker process, fed (model, seed) jobs from the shared queue until it is empty (or the suite is interrupted). */
 function worker(queue: ModelJob[]): Promise<void> {
   const args = ['--models', root, '--out', out, '--methods', chosen.join(','), '--seeds', budget.seeds.join(','), ...(values.quick ? ['--quick'] : []), '--worker'];
   return new Promise((resolveWorker) => {

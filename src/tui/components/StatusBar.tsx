@@ -20,7 +20,7 @@ export function jobSummary(job: JobRecord): string {
 export function StatusBar({ session, stage, width, waiting }: { session: Session; stage: Stage; width: number; waiting: Record<string, number> }) {
   const model = session.modelDir ? session.modelDir.split('/').pop() : 'no model';
   const tag = `[${stages.indexOf(stage) + 1} ${stageTitles[stage]}]`;
-  const left = ` triggerfish · ${model} · ${session.backend ?? 'backend ?'} · session ${session.id}`;
+  const left = ` triggerfish · ${model} · ${session.backend ?? 'backend: at first job'} · session ${session.id}`;
   const live = session.jobs.filter((j) => j.status === 'running' || j.status === 'paused' || j.status === 'starting');
   const jobs = live.map((j) => (waiting[j.id] ? `… ${j.label} waiting for pid ${waiting[j.id]} to save` : jobSummary(j)));
   const second = jobs.length > 0 ? ` ${jobs.join(' │ ')}` : ' no job running';
