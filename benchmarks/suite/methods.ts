@@ -106,7 +106,11 @@ function residualLayer(hook: string): number {
 }
 
 async function gcg(ctx: AttackContext, target: GcgTargetSpec, init?: string, vector?: ChosenVector): Promise<Attempt> {
-  const timeout = AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.budget.maxSecondsPerRun * 1000)]);
+  // an explicit timer, not AbortSignal.timeout: AbortSignal.any holds its sources weakly, and a
+  // collected timeout signal never fires (runs of the suite went on for 30 minutes past the cap)
+  const cap = new AbortController();
+  const timer = setTimeout(() => cap.abort(), ctx.budget.maxSecondsPerRun * 1000);
+  const timeout = AbortSignal.any([ctx.signal, cap.signal]);
   const seen: GcgStep[] = [];
   const result = await runGcg(ctx.model, {
     onStep: (step) => seen.push(step),
@@ -121,10 +125,12 @@ async function gcg(ctx: AttackContext, target: GcgTargetSpec, init?: string, vec
       asrEvery: ctx.budget.asrEvery, earlyStopAsr: 0.9, initString: ' x'.repeat(ctx.budget.gcgLength).trim(), seed: ctx.seed,
     },
     signal: timeout,
-  }).catch((err: unknown) => {
-    if (timeout.aborted && !ctx.signal.aborted) return null; // the wall-time cap: keep what the state had
-    throw err;
-  });
+  })
+    .catch((err: unknown) => {
+      if (cap.signal.aborted && !ctx.signal.aborted) return null; // the wall-time cap: keep what the state had
+      throw err;
+    })
+    .finally(() => clearTimeout(timer));
   if (!result) {
     // the wall-time cap: the best string of the last finished step stands
     const last = seen[seen.length - 1];
