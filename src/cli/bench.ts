@@ -16,6 +16,7 @@ export const benchCommand: Command = {
     methods: { type: 'string' },
     seeds: { type: 'string' },
     out: { type: 'string' },
+    jobs: { type: 'string' },
   },
   async run(args) {
     const forwarded = Object.entries(args.values).flatMap(([key, value]) => (key === 'backend' || value === undefined || value === false ? [] : value === true ? [`--${key}`] : [`--${key}`, String(value)]));

@@ -68,3 +68,11 @@ test('bad flags get a one-line error with the usage', () => {
   assert.match(unknown.stderr, /unknown method gcg-nonsense; known: /);
   assert.doesNotMatch(unknown.stderr + run.stderr, /\n\s+at /);
 });
+
+test('triggerfish bench forwards the suite flags, --jobs included', () => {
+  const args = [join(root, 'bin', 'triggerfish.js'), 'bench', '--models', models, '--out', out, '--quick', '--methods', 'prior-embedding-diff', '--seeds', '0', '--jobs', '2'];
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /suite done in \d+ s/);
+  assert.match(run.stdout, /\| prior-embedding-diff \|/);
+});
