@@ -27,6 +27,8 @@ export interface RunRecord {
   /** The vector the method used (see score.ts): its kind and how often it elicits Y by itself. */
   vectorKind?: string;
   vectorRate?: number | null;
+  /** Set when a run ended early, e.g. at the wall-time cap. */
+  notes?: string;
   error?: string;
 }
 

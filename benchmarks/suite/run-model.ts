@@ -51,6 +51,7 @@ export async function runModel(job: ModelJob, ctx: RunContext): Promise<void> {
           seconds: +attempt.seconds.toFixed(1), steps: attempt.steps, forwardPasses: attempt.forwardPasses, firstSuccess: attempt.firstSuccess, best: score.best,
           losses: attempt.history.map((h) => +h.bestLoss.toFixed(5)),
           ...(attempt.vector && { vectorKind: attempt.vector.kind, vectorRate: score.vectorRate }),
+          ...(attempt.notes && { notes: attempt.notes }),
         };
         append(record);
         console.log(JSON.stringify(record));
