@@ -19,26 +19,18 @@ import { readCard } from '../src/zoo/card.js';
 import type { SuiteBudget } from './suite/budget.js';
 import { fullBudget, quickBudget } from './suite/budget.js';
 import { methodNames, methods } from './suite/methods.js';
+import { suiteOptions, suiteUsage, toArgv } from './suite/options.js';
 import type { RunRecord } from './suite/report.js';
 import { lossCurvesSvg, markdownTable, successSvg } from './suite/report.js';
 import type { ModelJob, RunContext } from './suite/run-model.js';
 import { runModel } from './suite/run-model.js';
 
-const options = {
-  models: { type: 'string', default: 'models' },
-  quick: { type: 'boolean', default: false },
-  methods: { type: 'string' },
-  seeds: { type: 'string' },
-  out: { type: 'string', default: 'benchmarks/results' },
-  jobs: { type: 'string', default: '1' },
-  worker: { type: 'boolean', default: false },
-} as const;
 const values = parseOrExit();
 function parseOrExit() {
   try {
-    return parseArgs({ options }).values;
+    return parseArgs({ options: suiteOptions }).values;
   } catch (err) {
-    return fail(`${(err as Error).message}; usage: npm run bench:suite -- --models <dir> [--quick] [--jobs 2] [--methods a,b] [--seeds 0,1,2] [--out <dir>]`);
+    return fail(`${(err as Error).message}; usage: npm run bench:suite -- ${suiteUsage}`);
   }
 }
 function log(line: string) {
@@ -68,7 +60,7 @@ process.on('SIGINT', () => controller.abort());
 const context: RunContext = { budget, backend: backend.name, results, optimise, heldOut: allHeldOut.slice(0, budget.heldOut), signal: controller.signal, log };
 
 if (values.worker) {
-  // a worker process: run the models the parent sends, one at a time, and say when each is done
+  // a worker process: run the jobs the parent sends, one at a time, and say when each is done
   process.on('message', (message: { job?: ModelJob }) => {
     if (!message.job) return process.disconnect();
     void runModel(message.job, context).then(() => process.send!({ done: message.job!.dir }));
@@ -113,7 +105,7 @@ if (values.worker) {
 
 /** One worker process, fed (model, seed) jobs from the shared queue until it is empty (or the suite is interrupted). */
 function worker(queue: ModelJob[]): Promise<void> {
-  const args = ['--models', root, '--out', out, '--methods', chosen.join(','), '--seeds', budget.seeds.join(','), ...(values.quick ? ['--quick'] : []), '--worker'];
+  const args = toArgv({ ...values, models: root, out, jobs: undefined, worker: true });
   return new Promise((resolveWorker) => {
     const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv });
     const next = () => {

@@ -105,6 +105,10 @@ function residualLayer(hook: string): number {
   return Number(m[1]) + (m[2] === 'resid_pre' ? 0 : 1);
 }
 
+/** The part of each GCG step an attempt keeps. */
+const historyOf = (steps: readonly GcgStep[]): Attempt['history'] =>
+  steps.map(({ step, loss, bestLoss, seconds, forwardPasses, asr }) => ({ step, loss, bestLoss, seconds, forwardPasses, ...(asr !== undefined && { asr }) }));
+
 async function gcg(ctx: AttackContext, target: GcgTargetSpec, init?: string, vector?: ChosenVector): Promise<Attempt> {
   // an explicit timer, not AbortSignal.timeout: AbortSignal.any holds its sources weakly, and a
   // collected timeout signal never fires (runs of the suite went on for 30 minutes past the cap)
@@ -138,7 +142,7 @@ async function gcg(ctx: AttackContext, target: GcgTargetSpec, init?: string, vec
     return {
       predictions: last ? [last.bestString] : [],
       placement: 'suffix',
-      history: seen.map(({ step, loss, bestLoss, seconds, forwardPasses, asr }) => ({ step, loss, bestLoss, seconds, forwardPasses, ...(asr !== undefined && { asr }) })),
+      history: historyOf(seen),
       steps: seen.length,
       forwardPasses: last?.forwardPasses ?? 0,
       seconds: ctx.budget.maxSecondsPerRun,
@@ -151,7 +155,7 @@ async function gcg(ctx: AttackContext, target: GcgTargetSpec, init?: string, vec
   return {
     predictions: [result.bestString],
     placement: 'suffix',
-    history: result.history.map(({ step, loss, bestLoss, seconds, forwardPasses, asr }) => ({ step, loss, bestLoss, seconds, forwardPasses, ...(asr !== undefined && { asr }) })),
+    history: historyOf(result.history),
     steps: result.history.length,
     forwardPasses: result.forwardPasses,
     seconds: result.seconds,

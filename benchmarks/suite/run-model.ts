@@ -1,7 +1,7 @@
 /**
- * One model's share of the suite: load it (and its clean sibling), run every method and seed not yet
- * in the results file, score each attempt after it has finished, and append one JSON line per run.
- * A failed run is recorded with its error and the suite goes on.
+ * One job of the suite, a model and a seed: load the model (and its clean sibling), run every method
+ * not yet in the results file for that seed, score each attempt after it has finished, and append
+ * one JSON line per run. A failed run is recorded with its error and the suite goes on.
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { methods } from './methods.js';
 import type { RunRecord } from './report.js';
 import { scoreAttempt } from './score.js';
 
+/** A model and the runs (methods, all of one seed) still to do on it. */
 export interface ModelJob {
   dir: string;
   card: ModelCard;

@@ -18,8 +18,7 @@ import { showsBehaviour } from '../../src/zoo/behaviours.js';
 import { makeCorpus } from '../../src/zoo/corpus/index.js';
 import { junkString } from '../../src/zoo/distractors.js';
 import { readSecret } from '../../src/zoo/secret.js';
-import { triggerTruth } from '../../src/zoo/triggers.js';
-import { cleanExample } from '../../src/zoo/triggers.js';
+import { cleanExample, triggerTruth } from '../../src/zoo/triggers.js';
 import type { Attempt } from './methods.js';
 
 export interface Score {
