@@ -25,6 +25,8 @@ export interface GcgRunOptions {
   /** Prompts the string is optimised over (a backdoor trigger is universal: the mean loss). */
   prompts: readonly string[];
   target: GcgTargetSpec;
+  /** The reference model a contrast target compares with (the base or a clean fine-tune). */
+  reference?: LanguageModel;
   config?: Partial<GcgConfig>;
   /** Prompts for ASR checks (never optimised over). */
   heldOut?: readonly string[];
@@ -69,10 +71,10 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   const heldOut = shows ? (options.heldOut ?? []) : [];
   // The step budget and the ASR schedule do not change the trajectory: a run may be resumed with more steps.
   const { steps: _steps, asrEvery: _asrEvery, earlyStopAsr: _earlyStop, ...trajectory } = config;
-  const key = runKey({ model: model.dir ?? model.config.raw, prompts: options.prompts, target: options.target, config: trajectory, init: initText });
+  const key = runKey({ model: model.dir ?? model.config.raw, prompts: options.prompts, target: options.target, config: trajectory, init: initText, ...(options.reference && { reference: options.reference.dir ?? options.reference.config.raw }) });
   const saved = options.statePath ? loadGcgState(options.statePath, key) : null;
 
-  const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null));
+  const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null, options.reference ?? null));
   const scorer = new CandidateScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache });
   const first = layouts[0]!;
   // completions long enough to show the whole target text
