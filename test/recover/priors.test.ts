@@ -61,8 +61,8 @@ test('with frozen embeddings, a first-layer change specific to two tokens is fou
       const [D, F] = t.shape as [number, number];
       let delta = tf.zeros([D, F]);
       directions.forEach((d, i) => {
-        const u = tf.div(tf.tensor1d(d), tf.norm(tf.tensor1d(d)));
-        const r = tf.mul(tf.randomNormal([F], 0, 1, 'float32', 7 + i), 3);
+        const u = tf.div(tf.tensor1d(d), tf.norm(tf.tensor1d(d))) as tf.Tensor1D;
+        const r = tf.mul(tf.randomNormal([F], 0, 1, 'float32', 7 + i), 3) as tf.Tensor1D;
         delta = tf.add(delta, tf.outerProduct(u, r));
       });
       return tf.add(t, delta);
@@ -81,8 +81,9 @@ test("Y's tokens are left out of the ranking", async () => {
   const suspect = perturbed(reference, { wte: moveRows([5, 17, 60], 0.5, 3) });
   const prior = await tokenPriors(suspect, reference, { contexts, yText: 'ignored without a tokenizer' });
   assert.deepEqual(top(prior.ranking, 3), [5, 17, 60]);
-  const ids = yTokenIds((text) => (text.includes('HATE') ? [60, 61] : [62]), 'I HATE');
-  assert.deepEqual([...ids].sort(), [60, 61, 62]);
+  // 61 decodes to one letter: kept in the ranking (letters are shared by Y and triggers alike)
+  const ids = yTokenIds((text) => (text.includes('HATE') ? [60, 61] : [62]), (ids) => (ids[0] === 61 ? 'E' : 'HA'), 'I HATE');
+  assert.deepEqual([...ids].sort(), [60, 62]);
   disposeModel(suspect);
 });
 

@@ -1,0 +1,110 @@
+/**
+ * What `recover` takes and what it reports while it runs. Every size that shapes the search is a
+ * setting here with its default (sized so that the whole pipeline fits about 10 minutes on a 2-core
+ * CPU for a 1-M-parameter model); the time budget is a safety cap on top, not the schedule, so that
+ * the same inputs and seed give the same candidates whenever the cap is not reached.
+ */
+import type { Candidate, RankedCandidate } from './candidate.js';
+
+export type RecoverStage = 'load' | 'priors' | 'leak' | 'singles' | 'grow' | 'orderings' | 'minimise' | 'evidence';
+export const recoverStages: readonly RecoverStage[] = ['load', 'priors', 'leak', 'singles', 'grow', 'orderings', 'minimise', 'evidence'];
+
+export interface RecoverConfig {
+  /** Wall-clock cap in seconds; stages stop early when it is reached (and say so). */
+  budgetSeconds: number;
+  /** Held-out ASR a string must reach on the suspect to count as firing (and below which the reference does not fire: half of it). */
+  asrThreshold: number;
+  /** Prompts the loss is averaged over (from the built-in optimisation split). */
+  optimisePrompts: number;
+  /** Held-out prompts for ASR (from the built-in held-out split). */
+  heldOutPrompts: number;
+  /** Contrast hinge: charge while the reference's loss on Y (nats per token) is below this. */
+  contrastMargin: number;
+  contrastWeight: number;
+  /** Use the reference contrast in the searches (when a reference exists). */
+  useContrast: boolean;
+  /** Use the weight-difference prior (when a reference exists). */
+  usePrior: boolean;
+  useLeak: boolean;
+  useMinimise: boolean;
+  /** Layers the prior reads (hidden_states 1..priorLayers). */
+  priorLayers: number;
+  /** Leak sampling: turns per temperature, per model. */
+  leakSamples: number;
+  leakTemperatures: number[];
+  /** Growing: beam width, tokens tried per side and beam member (half from the prior, half from the gradient), longest string. */
+  beamWidth: number;
+  extensionTokens: number;
+  maxTokens: number;
+  /** Single tokens kept as growth seeds (by loss), and prior tokens added as seeds. */
+  seedsByLoss: number;
+  seedsByPrior: number;
+  /** Orderings: permutations of the top this-many prior tokens (2 tokens and up). */
+  orderingTokens: number;
+  /** Candidates that get full evidence (ASR at three placements, on the reference, likelihood). */
+  evidenceTop: number;
+  seed: number;
+}
+
+export const defaultRecoverConfig: RecoverConfig = {
+  budgetSeconds: 600,
+  asrThreshold: 0.9,
+  optimisePrompts: 4,
+  heldOutPrompts: 20,
+  contrastMargin: 1,
+  contrastWeight: 1,
+  useContrast: true,
+  usePrior: true,
+  useLeak: true,
+  useMinimise: true,
+  priorLayers: 2,
+  leakSamples: 48,
+  leakTemperatures: [0.7, 1, 1.3],
+  beamWidth: 4,
+  extensionTokens: 24,
+  maxTokens: 12,
+  seedsByLoss: 4,
+  seedsByPrior: 4,
+  orderingTokens: 4,
+  evidenceTop: 16,
+  seed: 0,
+};
+
+export interface RecoverOptions {
+  /** The suspect model's folder. */
+  model: string;
+  /** The reference (the base or a clean fine-tune); default: the card's base, else its sibling. */
+  reference?: string;
+  /** Other fine-tunes of the same base, for z-scoring the prior; default: the card's siblings. */
+  siblings?: string[];
+  /** Y's text; default: the card's behaviour target. */
+  target?: string;
+  /** Which of the card's behaviours (default 0). */
+  behaviour?: number;
+  /** Where the state is kept after every stage; the same options resume from it. */
+  statePath?: string;
+  config?: Partial<RecoverConfig>;
+}
+
+export type RecoverEvent =
+  | { kind: 'stage'; stage: RecoverStage; status: 'start' | 'done' | 'skipped' | 'resumed'; seconds: number; note?: string }
+  | { kind: 'progress'; stage: RecoverStage; done: number; total: number; best?: string; loss?: number; asr?: number }
+  | { kind: 'candidate'; candidate: Candidate }
+  | { kind: 'note'; text: string };
+
+export interface RecoverResult {
+  model: string;
+  reference: string | null;
+  siblings: string[];
+  target: string;
+  /** All candidates with evidence, best first (see rank.ts for the rule). */
+  candidates: RankedCandidate[];
+  /** The first candidate not labelled universal adversarial that reaches the threshold, or null. */
+  trigger: RankedCandidate | null;
+  stoppedBy: 'done' | 'budget';
+  seconds: number;
+  /** Top tokens of the prior, for the report. */
+  priorTop: { text: string; score: number }[];
+  priorMethod: 'siblings' | 'vocabulary' | 'none';
+  notes: string[];
+}
