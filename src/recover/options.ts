@@ -16,7 +16,9 @@ export interface RecoverConfig {
   asrThreshold: number;
   /** Prompts the loss is averaged over (from the built-in optimisation split). */
   optimisePrompts: number;
-  /** Held-out prompts for ASR (from the built-in held-out split). */
+  /** Held-out prompts for the searches' ASR checks (the first of the built-in held-out split). */
+  searchPrompts: number;
+  /** Held-out prompts for the evidence (the next ones, never seen by the searches). */
   heldOutPrompts: number;
   /** Contrast hinge: charge while the reference's loss on Y (nats per token) is below this. */
   contrastMargin: number;
@@ -50,6 +52,7 @@ export const defaultRecoverConfig: RecoverConfig = {
   budgetSeconds: 600,
   asrThreshold: 0.9,
   optimisePrompts: 4,
+  searchPrompts: 10,
   heldOutPrompts: 20,
   contrastMargin: 1,
   contrastWeight: 1,

@@ -9,7 +9,7 @@
  *   minimise   greedy deletion, retokenisation, prior substitutions of the strings that fire
  *   evidence   ASR at three placements, ASR on the reference, likelihood, prior; then rank.ts
  * The searches minimise the contrast loss when a reference is used, the logit loss otherwise.
- * Search-time ASR checks use 10 held-out prompts; the evidence uses 20 others.
+ * Search-time ASR checks use 10 held-out prompts; the evidence uses 20 others (settings).
  */
 import { startOf } from '../backsample/start.js';
 import { throwIfAborted } from '../errors.js';
@@ -90,8 +90,8 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
       reference,
       siblings,
       optimise: optimise.slice(0, config.optimisePrompts),
-      searchCheck: check(heldOut.slice(0, 10)),
-      evidenceCheck: check(heldOut.slice(10, 10 + config.heldOutPrompts)),
+      searchCheck: check(heldOut.slice(0, config.searchPrompts)),
+      evidenceCheck: check(heldOut.slice(config.searchPrompts, config.searchPrompts + config.heldOutPrompts)),
       state,
       save,
       outOfTime: () => elapsed() > config.budgetSeconds,
