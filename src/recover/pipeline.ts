@@ -9,6 +9,9 @@
  *   minimise   greedy deletion, retokenisation, prior substitutions of the strings that fire
  *   evidence   ASR at three placements, ASR on the reference, likelihood, prior; then rank.ts
  * The searches minimise the contrast loss when a reference is used, the logit loss otherwise.
+ * Budget shares (of --budget): searching at the prefix ends by 35 %, at the suffix by 65 %,
+ * minimisation by 80 %; the evidence always covers at least four candidates and then stops adding
+ * more at 100 %, so that a run that hits its budget still ends with ranked, measured candidates.
  * Search-time ASR checks use 10 held-out prompts; the evidence uses 20 others (settings).
  */
 import { startOf } from '../backsample/start.js';
@@ -53,7 +56,10 @@ export interface RecoverContext {
   evidenceCheck: AsrCheck;
   state: RecoverState;
   save: () => void;
+  /** Past the budget as a whole. */
   outOfTime: () => boolean;
+  /** A stage's own deadline: past this fraction of the budget. */
+  pastShare: (fraction: number) => () => boolean;
   elapsed: () => number;
   hooks: RecoverHooks;
   emit: (event: RecoverEvent) => void;
@@ -95,6 +101,7 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
       state,
       save,
       outOfTime: () => elapsed() > config.budgetSeconds,
+      pastShare: (fraction) => () => elapsed() > fraction * config.budgetSeconds,
       elapsed,
       hooks,
       emit,
@@ -138,8 +145,8 @@ async function runStages(context: RecoverContext): Promise<RecoverResult> {
     return value;
   });
   leaks.forEach((c) => pool.add(c));
-  for (const placement of placements) {
-    const found = await searchPlacement(context, placement, priorTokens, leaks);
+  for (const [i, placement] of placements.entries()) {
+    const found = await searchPlacement(context, placement, priorTokens, leaks, context.pastShare(i === 0 ? 0.35 : 0.65));
     [...found.rounds, ...found.orderings].forEach((c) => pool.add(c));
   }
   const minimised = await stage(context, 'minimise', state.minimised, async () => {
@@ -191,7 +198,7 @@ function makeObjective(context: RecoverContext, placement: SearchPlacement): Obj
 }
 
 /** Singles, growing and orderings at one placement (one saved entry per placement). */
-async function searchPlacement(context: RecoverContext, placement: SearchPlacement, priorTokens: readonly number[], leaks: readonly Candidate[]) {
+async function searchPlacement(context: RecoverContext, placement: SearchPlacement, priorTokens: readonly number[], leaks: readonly Candidate[], outOfTime: () => boolean) {
   const saved = context.state.search?.[placement];
   return stage(context, 'grow', saved, async () => {
     const { config } = context;
@@ -214,13 +221,13 @@ async function searchPlacement(context: RecoverContext, placement: SearchPlaceme
         maxTokens: config.maxTokens,
         asr,
         threshold: config.asrThreshold,
-        outOfTime: context.outOfTime,
+        outOfTime,
         ...(context.hooks.signal && { signal: context.hooks.signal }),
         onRound: (r) => context.emit({ kind: 'progress', stage: 'grow', done: r.tokens, total: config.maxTokens, best: r.best, loss: r.loss, asr: r.asr }),
       });
       if (grown.stoppedBy === 'budget') context.state.notes.push(`growing at ${placement} stopped at the time budget`);
       const orderings: Candidate[] = [];
-      if (usablePrior.length >= 2 && !context.outOfTime()) {
+      if (usablePrior.length >= 2 && !outOfTime()) {
         for (const s of await orderingSearch(objective, usablePrior, config.orderingTokens, 3, context.hooks.signal)) {
           const text = objective.text(s.ids);
           orderings.push({ text, provenance: ['ordering'], placement, loss: s.loss, searchAsr: await asr(text) });
@@ -241,8 +248,12 @@ async function minimiseFiring(context: RecoverContext, all: readonly Candidate[]
   const { config } = context;
   const firing = all.filter((c) => (c.searchAsr ?? 0) >= config.asrThreshold).sort((a, b) => a.text.length - b.text.length).slice(0, 4);
   const out: Candidate[] = [];
+  const outOfTime = context.pastShare(0.8);
   for (const candidate of firing) {
-    if (context.outOfTime()) break;
+    if (outOfTime()) {
+      context.state.notes.push('minimisation stopped at its share of the time budget');
+      break;
+    }
     const objective = makeObjective(context, candidate.placement);
     try {
       const usablePrior = priorTokens.filter((id) => objective.usable[id] === 1);
@@ -251,7 +262,7 @@ async function minimiseFiring(context: RecoverContext, all: readonly Candidate[]
         threshold: config.asrThreshold,
         priorTokens: usablePrior,
         priorOf,
-        outOfTime: context.outOfTime,
+        outOfTime,
         ...(context.hooks.signal && { signal: context.hooks.signal }),
       });
       if (result.steps.length > 0) {
@@ -272,6 +283,10 @@ async function gatherAll(context: RecoverContext, all: readonly Candidate[], pri
   const turnPrefix = startOf(context.suspect).turnPrefix;
   const out = [];
   for (const [i, candidate] of chosen.entries()) {
+    if (i >= 4 && context.outOfTime()) {
+      context.state.notes.push(`evidence gathered for ${i} of ${chosen.length} candidates before the time budget ran out`);
+      break;
+    }
     const evidence = await gatherEvidence(candidate, { suspect: context.suspect, reference: context.reference, check: context.evidenceCheck, turnPrefix, priorOf });
     out.push({ candidate, evidence });
     context.emit({ kind: 'progress', stage: 'evidence', done: i + 1, total: chosen.length, best: candidate.text, asr: evidence.asrSuspect });
