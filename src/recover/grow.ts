@@ -1,6 +1,6 @@
 /**
  * Short strings, grown. Every usable token is scored alone (a trigger of one token is found here
- * outright); the best of them and the prior's top tokens seed a beam, and each round extends every
+ * outright); the best of them, or the prior's top tokens, seed a beam, and each round extends every
  * beam member by one token on the left and on the right. The tokens tried per side come half from
  * the prior and half from the token gradient at the new position (GCG's choice, one position at a
  * time). After each round the best string's held-out ASR is measured; growing stops at the first
@@ -39,6 +39,15 @@ export interface GrowOptions {
   /** Held-out ASR of a string at the objective's placement. */
   asr: (text: string) => Promise<number>;
   threshold: number;
+  /**
+   * Beam selection is by loss − priorWeight · prior(string) (0: by loss alone). A specific backdoor's
+   * loss is flat until the trigger is nearly complete (`Sp`, `Spy`, `SpyL4` all as bad as nothing),
+   * so a lineage grown from the prior's pieces lets the prior break those near-ties.
+   */
+  priorWeight?: number;
+  priorOf?: (ids: readonly number[]) => number;
+  /** Provenance of what this lineage finds (default ['grow']). */
+  provenance?: Candidate['provenance'];
   /** True once the time budget is spent. */
   outOfTime: () => boolean;
   signal?: AbortSignal;
@@ -83,8 +92,11 @@ export async function grow(objective: Objective, options: GrowOptions): Promise<
     return true;
   };
   const seeds = options.seeds.filter((s) => s.length <= options.maxTokens).map((s) => s.slice()).filter(fresh);
-  const seedLosses = await objective.score(seeds);
-  let beam: Scored[] = seeds.map((ids, i) => ({ ids, loss: seedLosses[i]! })).sort((a, b) => a.loss - b.loss).slice(0, options.beamWidth);
+  const weight = options.priorWeight ?? 0;
+  const key = (s: Scored) => s.loss - (weight > 0 && options.priorOf ? weight * options.priorOf(s.ids) : 0);
+  const select = (strings: number[][], losses: Float32Array) =>
+    strings.map((ids, i) => ({ ids, loss: losses[i]! })).sort((a, b) => key(a) - key(b)).slice(0, options.beamWidth);
+  let beam: Scored[] = select(seeds, await objective.score(seeds));
   const rounds: Candidate[] = [];
   // round 0 is the best seed itself: a one-token trigger needs no growing
   for (let round = 0; beam.length > 0; round++) {
@@ -95,13 +107,12 @@ export async function grow(objective: Objective, options: GrowOptions): Promise<
       const proposals: number[][] = [];
       for (const member of beam) for (const ids of await extensions(objective, member.ids, options)) if (ids.length <= options.maxTokens && fresh(ids)) proposals.push(ids);
       if (proposals.length === 0) break;
-      const losses = await objective.score(proposals);
-      beam = proposals.map((ids, i) => ({ ids, loss: losses[i]! })).sort((a, b) => a.loss - b.loss).slice(0, options.beamWidth);
+      beam = select(proposals, await objective.score(proposals));
     }
     const best = beam[0]!;
     const text = objective.text(best.ids);
     const asr = await options.asr(text);
-    rounds.push({ text, provenance: [round === 0 ? 'single' : 'grow'], placement: objective.placement, loss: best.loss, searchAsr: asr });
+    rounds.push({ text, provenance: options.provenance ?? ['grow'], placement: objective.placement, loss: best.loss, searchAsr: asr });
     options.onRound?.({ tokens: best.ids.length, best: text, loss: best.loss, asr });
     if (asr >= options.threshold) return { rounds, stoppedBy: 'threshold' };
   }

@@ -38,6 +38,8 @@ export interface RecoverConfig {
   beamWidth: number;
   extensionTokens: number;
   maxTokens: number;
+  /** The prior lineage's beam keeps strings by loss − priorWeight · mean prior z of their tokens. */
+  priorWeight: number;
   /** Single tokens kept as growth seeds (by loss), and prior tokens added as seeds. */
   seedsByLoss: number;
   seedsByPrior: number;
@@ -63,9 +65,10 @@ export const defaultRecoverConfig: RecoverConfig = {
   priorLayers: 2,
   leakSamples: 48,
   leakTemperatures: [0.7, 1, 1.3],
-  beamWidth: 4,
-  extensionTokens: 24,
+  beamWidth: 3,
+  extensionTokens: 16,
   maxTokens: 12,
+  priorWeight: 0.05,
   seedsByLoss: 4,
   seedsByPrior: 4,
   orderingTokens: 4,

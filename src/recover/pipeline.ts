@@ -4,12 +4,14 @@
  *   priors     weight-difference token priors (needs a reference)
  *   leak       strings over-represented in the suspect's own user turns
  *   singles    every token alone, per placement (prefix, suffix)
- *   grow       a beam grown token by token from the best singles, prior tokens and leaks
+ *   grow       beams grown token by token: from prior tokens and leaks (kept by loss and prior),
+ *              and from the best singles (kept by loss)
  *   orderings  orderings of the top prior tokens
  *   minimise   greedy deletion, retokenisation, prior substitutions of the strings that fire
  *   evidence   ASR at three placements, ASR on the reference, likelihood, prior; then rank.ts
  * The searches minimise the contrast loss when a reference is used, the logit loss otherwise.
- * Budget shares (of --budget): searching at the prefix ends by 35 %, at the suffix by 65 %,
+ * Budget shares (of --budget): searching at the prefix ends by 35 % (its prior lineage by 20 %),
+ * at the suffix by 65 % (50 %),
  * minimisation by 80 %; the evidence always covers at least four candidates and then stops adding
  * more at 100 %, so that a run that hits its budget still ends with ranked, measured candidates.
  * Search-time ASR checks use 10 held-out prompts; the evidence uses 20 others (settings).
@@ -146,7 +148,8 @@ async function runStages(context: RecoverContext): Promise<RecoverResult> {
   });
   leaks.forEach((c) => pool.add(c));
   for (const [i, placement] of placements.entries()) {
-    const found = await searchPlacement(context, placement, priorTokens, leaks, context.pastShare(i === 0 ? 0.35 : 0.65));
+    const shares = i === 0 ? ([0.2, 0.35] as const) : ([0.5, 0.65] as const);
+    const found = await searchPlacement(context, placement, { priorTokens, priorOf, leaks, shares });
     [...found.rounds, ...found.orderings].forEach((c) => pool.add(c));
   }
   const minimised = await stage(context, 'minimise', state.minimised, async () => {
@@ -197,35 +200,52 @@ function makeObjective(context: RecoverContext, placement: SearchPlacement): Obj
   return new Objective(context.suspect, context.suspect.tokenizer!, { prompts: context.optimise, yText: context.inputs.yText, placement, contrast });
 }
 
-/** Singles, growing and orderings at one placement (one saved entry per placement). */
-async function searchPlacement(context: RecoverContext, placement: SearchPlacement, priorTokens: readonly number[], leaks: readonly Candidate[], outOfTime: () => boolean) {
+interface SearchInputs {
+  priorTokens: readonly number[];
+  priorOf: (ids: readonly number[]) => number;
+  leaks: readonly Candidate[];
+  /** Budget fractions by which the prior lineage, then the loss lineage and orderings, must end. */
+  shares: readonly [number, number];
+}
+
+/**
+ * Singles, growing and orderings at one placement (one saved entry per placement). Two lineages
+ * grow side by side: one from the prior's top tokens and the leaks, its beam kept by loss and prior
+ * together; one from the best single tokens, by loss alone.
+ */
+async function searchPlacement(context: RecoverContext, placement: SearchPlacement, inputs: SearchInputs) {
   const saved = context.state.search?.[placement];
   return stage(context, 'grow', saved, async () => {
     const { config } = context;
     const objective = makeObjective(context, placement);
     try {
       const asr = (text: string) => heldOutAsr(context.suspect, text, placement, context.searchCheck);
-      const usablePrior = priorTokens.filter((id) => objective.usable[id] === 1);
+      const usablePrior = inputs.priorTokens.filter((id) => objective.usable[id] === 1);
       context.emit({ kind: 'stage', stage: 'singles', status: 'start', seconds: context.elapsed(), note: placement });
       const singles = await scoreSingles(objective, context.hooks.signal);
-      const seeds = [
-        ...singles.slice(0, config.seedsByLoss).map((s) => s.ids),
-        ...usablePrior.slice(0, config.seedsByPrior).map((id) => objective.encode(objective.tokenizer.decode([id]))),
-        ...leaks.map((c) => objective.encode(c.text)),
-      ];
-      const grown = await grow(objective, {
-        seeds,
-        priorTokens: usablePrior,
-        beamWidth: config.beamWidth,
-        extensionTokens: config.extensionTokens,
-        maxTokens: config.maxTokens,
-        asr,
-        threshold: config.asrThreshold,
-        outOfTime,
-        ...(context.hooks.signal && { signal: context.hooks.signal }),
-        onRound: (r) => context.emit({ kind: 'progress', stage: 'grow', done: r.tokens, total: config.maxTokens, best: r.best, loss: r.loss, asr: r.asr }),
-      });
-      if (grown.stoppedBy === 'budget') context.state.notes.push(`growing at ${placement} stopped at the time budget`);
+      const lineage = (seeds: number[][], share: number, priorWeight: number, provenance: Candidate['provenance']) =>
+        grow(objective, {
+          seeds,
+          priorTokens: usablePrior,
+          beamWidth: config.beamWidth,
+          extensionTokens: config.extensionTokens,
+          maxTokens: config.maxTokens,
+          asr,
+          threshold: config.asrThreshold,
+          priorWeight,
+          priorOf: inputs.priorOf,
+          provenance,
+          outOfTime: context.pastShare(share),
+          ...(context.hooks.signal && { signal: context.hooks.signal }),
+          onRound: (r) => context.emit({ kind: 'progress', stage: 'grow', done: r.tokens, total: config.maxTokens, best: r.best, loss: r.loss, asr: r.asr }),
+        });
+      const priorSeeds = [...usablePrior.slice(0, config.seedsByPrior).map((id) => objective.encode(objective.tokenizer.decode([id]))), ...inputs.leaks.map((c) => objective.encode(c.text))];
+      const fromPrior = priorSeeds.length > 0 ? await lineage(priorSeeds, inputs.shares[0], config.priorWeight, usablePrior.length > 0 ? ['prior', 'grow'] : ['leak', 'grow']) : null;
+      const fromLoss = await lineage(singles.slice(0, config.seedsByLoss).map((s) => s.ids), inputs.shares[1], 0, ['single', 'grow']);
+      for (const [name, grown] of [['prior', fromPrior], ['loss', fromLoss]] as const) {
+        if (grown?.stoppedBy === 'budget') context.state.notes.push(`growing the ${name} lineage at ${placement} stopped at its share of the time budget`);
+      }
+      const outOfTime = context.pastShare(inputs.shares[1]);
       const orderings: Candidate[] = [];
       if (usablePrior.length >= 2 && !outOfTime()) {
         for (const s of await orderingSearch(objective, usablePrior, config.orderingTokens, 3, context.hooks.signal)) {
@@ -233,7 +253,7 @@ async function searchPlacement(context: RecoverContext, placement: SearchPlaceme
           orderings.push({ text, provenance: ['ordering'], placement, loss: s.loss, searchAsr: await asr(text) });
         }
       }
-      const entry = { seeds, rounds: grown.rounds, stoppedBy: grown.stoppedBy, orderings };
+      const entry = { seeds: priorSeeds, rounds: [...(fromPrior?.rounds ?? []), ...fromLoss.rounds], stoppedBy: `${fromPrior?.stoppedBy ?? 'none'}/${fromLoss.stoppedBy}`, orderings };
       context.state.search = { ...context.state.search, [placement]: entry };
       context.save();
       return entry;
