@@ -19,10 +19,15 @@ export interface Scored {
 export async function scoreSingles(objective: Objective, signal?: AbortSignal): Promise<Scored[]> {
   throwIfAborted(signal, 'recover');
   const singles: number[][] = [];
+  const seen = new Set<number>();
   for (let id = 0; id < objective.usable.length; id++) {
     if (objective.usable[id] !== 1) continue;
+    // as placed: at the suffix `cat` becomes ` cat`, which may be another token or two
     const ids = objective.encode(objective.tokenizer.decode([id]));
-    if (objective.stable(ids) && ids.length === 1) singles.push(ids);
+    if (ids.length === 1 && !seen.has(ids[0]!) && objective.stable(ids)) {
+      seen.add(ids[0]!);
+      singles.push(ids);
+    }
   }
   const losses = await objective.score(singles);
   return singles.map((ids, i) => ({ ids, loss: losses[i]! })).sort((a, b) => a.loss - b.loss || a.ids[0]! - b.ids[0]!);

@@ -39,7 +39,8 @@ export async function minimise(objective: Objective, text: string, options: Mini
     for (let i = 0; i < ids.length; i++) {
       throwIfAborted(options.signal, 'recover');
       const shorter = objective.encode(objective.tokenizer.decode([...ids.slice(0, i), ...ids.slice(i + 1)])); // retokenised
-      if (shorter.length === 0 || shorter.length >= ids.length) continue;
+      // progress is measured in characters: a retokenised remainder may need as many tokens ("d cat" → "cat" as `c`,`at`)
+      if (shorter.length === 0 || objective.text(shorter).length >= objective.text(ids).length) continue;
       const a = await options.asr(objective.text(shorter));
       if (a >= options.threshold) {
         [ids, asr, changed] = [shorter, a, true];
