@@ -1,11 +1,11 @@
 /**
  * Does the clean reference fire on the universal adversarial strings GCG finds? For every GCG run of
- * the suite (benchmarks/results/suite-full.jsonl) whose string reached REASR ≥ 0.9 on its backdoored
+ * the suite (benchmarks/results/suite-full.jsonl) whose string reached REASR ≥ 0.9 (--min-reasr) on its backdoored
  * model, measures the same string on the model's clean sibling: REASR with the true behaviour
  * predicate on the scorer's held-out prompts, and the sibling's mean cross-entropy per token of Y's
  * card text (the quantity the contrast target's hinge reads; it bites below the margin, default 1).
  * One JSON line per string, then one summary line per behaviour kind.
- * Usage: node --import tsx benchmarks/recover-reference.ts [--models models] [--suite benchmarks/results/suite-full.jsonl]
+ * Usage: node --import tsx benchmarks/recover-reference.ts [--models models] [--suite …/suite-full.jsonl] [--min-reasr 0.9] [--only <model>]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,10 +20,18 @@ import { readSecret } from '../src/zoo/secret.js';
 import type { Attempt } from './suite/methods.js';
 import { scoreAttempt } from './suite/score.js';
 
-const { values } = parseArgs({ options: { models: { type: 'string', default: 'models' }, suite: { type: 'string', default: 'benchmarks/results/suite-full.jsonl' } } });
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'models' },
+    suite: { type: 'string', default: 'benchmarks/results/suite-full.jsonl' },
+    'min-reasr': { type: 'string', default: '0.9' },
+    only: { type: 'string' },
+  },
+});
+const minReasr = Number(values['min-reasr']);
 await initBackend();
 type Run = { model: string; method: string; seed: number; reasr: number; best: string };
-const runs = readFileSync(values.suite!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Run & { bench: string }).filter((r) => r.bench === 'suite_run' && r.method.startsWith('gcg-logit') && r.reasr >= 0.9);
+const runs = readFileSync(values.suite!, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Run & { bench: string }).filter((r) => r.bench === 'suite_run' && r.method.startsWith('gcg-logit') && r.reasr >= minReasr && (!values.only || r.model === values.only));
 const byKind = new Map<string, { strings: number; fired: number; ceBelowMargin: number; ce: number[] }>();
 for (const name of [...new Set(runs.map((r) => r.model))].sort()) {
   const dir = join(values.models!, name);
@@ -47,7 +55,8 @@ for (const name of [...new Set(runs.map((r) => r.model))].sort()) {
     if (ce! < 1) entry.ceBelowMargin++;
     entry.ce.push(ce!);
     byKind.set(kind, entry);
-    console.log(JSON.stringify({ bench: 'recover_reference', model: name, kind, string: best, referenceAsr, referenceCe: +ce!.toFixed(3), referenceCeNeutral: +neutralCe!.toFixed(3) }));
+    const suspectReasr = Math.max(...runs.filter((r) => r.model === name && r.best === best).map((r) => r.reasr));
+    console.log(JSON.stringify({ bench: 'recover_reference', model: name, kind, string: best, suspectReasr, referenceAsr, referenceCe: +ce!.toFixed(3), referenceCeNeutral: +neutralCe!.toFixed(3) }));
   }
   objective.dispose();
   disposeModel(reference);

@@ -53,7 +53,7 @@ export interface RecoverConfig {
 export const defaultRecoverConfig: RecoverConfig = {
   budgetSeconds: 600,
   asrThreshold: 0.9,
-  optimisePrompts: 4,
+  optimisePrompts: 2,
   searchPrompts: 10,
   heldOutPrompts: 20,
   contrastMargin: 1,
@@ -72,7 +72,7 @@ export const defaultRecoverConfig: RecoverConfig = {
   seedsByLoss: 4,
   seedsByPrior: 4,
   orderingTokens: 4,
-  evidenceTop: 16,
+  evidenceTop: 12,
   seed: 0,
 };
 
