@@ -5,7 +5,7 @@
  */
 import { startOf } from '../backsample/start.js';
 import { tokenPriors } from './priors.js';
-import type { RecoverContext } from './pipeline.js';
+import type { RecoverContext } from './context.js';
 import type { SavedPrior } from './state.js';
 
 export async function computePrior(context: RecoverContext): Promise<SavedPrior> {
