@@ -15,13 +15,22 @@ export interface Scored {
   loss: number;
 }
 
-/** Every usable single token that is stable at the objective's placement, scored and sorted by loss. */
-export async function scoreSingles(objective: Objective, signal?: AbortSignal): Promise<Scored[]> {
-  throwIfAborted(signal, 'recover');
+/**
+ * Single tokens stable at the objective's placement, scored and sorted by loss: every one, or (with
+ * `limit`) the `limit` best by the token gradient at a one-token placeholder, as GCG picks its
+ * candidates; scoring all of a 2048-token vocabulary costs minutes on a busy 2-core machine.
+ */
+export async function scoreSingles(objective: Objective, options: { limit?: number; signal?: AbortSignal } = {}): Promise<Scored[]> {
+  throwIfAborted(options.signal, 'recover');
+  const V = objective.usable.length;
+  let ids = Array.from({ length: V }, (_, id) => id).filter((id) => objective.usable[id] === 1);
+  if (options.limit !== undefined && options.limit < ids.length) {
+    const placeholder = objective.encode('x');
+    if (placeholder.length === 1) ids = topByGradient(await objective.gradient(placeholder), 0, V, options.limit, objective.usable);
+  }
   const singles: number[][] = [];
   const seen = new Set<number>();
-  for (let id = 0; id < objective.usable.length; id++) {
-    if (objective.usable[id] !== 1) continue;
+  for (const id of ids) {
     // as placed: at the suffix `cat` becomes ` cat`, which may be another token or two
     const ids = objective.encode(objective.tokenizer.decode([id]));
     if (ids.length === 1 && !seen.has(ids[0]!) && objective.stable(ids)) {

@@ -40,6 +40,8 @@ export interface RecoverConfig {
   maxTokens: number;
   /** The prior lineage's beam keeps strings by loss − priorWeight · mean prior z of their tokens. */
   priorWeight: number;
+  /** Single tokens scored (the best by the token gradient; 0 = every token). */
+  singles: number;
   /** Single tokens kept as growth seeds (by loss), and prior tokens added as seeds. */
   seedsByLoss: number;
   seedsByPrior: number;
@@ -69,6 +71,7 @@ export const defaultRecoverConfig: RecoverConfig = {
   extensionTokens: 16,
   maxTokens: 12,
   priorWeight: 0.05,
+  singles: 256,
   seedsByLoss: 4,
   seedsByPrior: 4,
   orderingTokens: 4,

@@ -66,7 +66,7 @@ export async function searchPlacement(context: RecoverContext, placement: Search
       const priorSeeds = [...usablePrior.slice(0, config.seedsByPrior).map((id) => objective.encode(objective.tokenizer.decode([id]))), ...inputs.leaks.map((c) => objective.encode(c.text))];
       const fromPrior = priorSeeds.length > 0 ? await lineage(priorSeeds, inputs.shares[0], config.priorWeight, usablePrior.length > 0 ? ['prior', 'grow'] : ['leak', 'grow']) : null;
       context.emit({ kind: 'stage', stage: 'singles', status: 'start', seconds: context.elapsed(), note: placement });
-      const singles = await scoreSingles(objective, context.hooks.signal);
+      const singles = await scoreSingles(objective, { ...(config.singles > 0 && { limit: config.singles }), ...(context.hooks.signal && { signal: context.hooks.signal }) });
       const fromLoss = await lineage(singles.slice(0, config.seedsByLoss).map((s) => s.ids), inputs.shares[1], 0, ['single', 'grow']);
       for (const [name, grown] of [['prior', fromPrior], ['loss', fromLoss]] as const) {
         if (grown?.stoppedBy === 'budget') context.state.notes.push(`growing the ${name} lineage at ${placement} stopped at its share of the time budget`);

