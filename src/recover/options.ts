@@ -108,6 +108,8 @@ export interface RecoverResult {
   target: string;
   /** All candidates with evidence, best first (see rank.ts for the rule). */
   candidates: RankedCandidate[];
+  /** Candidates found but not measured for evidence (beyond evidenceTop), as the searches left them. */
+  unmeasured: Candidate[];
   /** The first candidate not labelled universal adversarial that reaches the threshold, or null. */
   trigger: RankedCandidate | null;
   stoppedBy: 'done' | 'budget';

@@ -128,6 +128,7 @@ async function runStages(context: RecoverContext): Promise<RecoverResult> {
     siblings: context.inputs.siblings,
     target: context.inputs.yText,
     candidates: ranked,
+    unmeasured: pool.all().filter((c) => !evidence.some((e) => e.candidate.text === c.text)),
     trigger: reportedTrigger(ranked, config.asrThreshold),
     stoppedBy: context.outOfTime() ? 'budget' : 'done',
     seconds: context.elapsed(),

