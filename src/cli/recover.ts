@@ -16,6 +16,7 @@ import type { ParsedArgs } from './command.js';
 import type { Command } from './command.js';
 import { jsonOption } from './command.js';
 import { flag, num, requireStr, str, strList } from './args.js';
+import { inputsFromCard } from './recover-card.js';
 import { abortOnSignals } from './signals.js';
 
 /** "10m", "90s", "1h", or a number of seconds. */
@@ -40,14 +41,14 @@ export function recoverOptionsFrom(args: ParsedArgs): RecoverOptions {
   const target = str(args, 'target');
   const siblings = strList(args, 'sibling');
   const behaviour = str(args, 'behaviour');
-  return {
+  const inputs = inputsFromCard({
     model: requireStr(args, 'model', 'the model folder to recover the trigger of'),
     ...(reference !== undefined && { reference }),
     ...(target !== undefined && { target }),
     ...(siblings.length > 0 && { siblings }),
     ...(behaviour !== undefined && { behaviour: num(args, 'behaviour', 0, { min: 0, integer: true }) }),
-    config,
-  };
+  });
+  return { ...inputs, config };
 }
 
 function describe(event: RecoverEvent): string | null {
@@ -88,7 +89,8 @@ export const recoverCommand: Command = {
     const backend = await initBackend();
     const explicit = str(args, 'state');
     const { budgetSeconds: _b, ...trajectory } = options.config ?? {};
-    const statePath = explicit ?? join('runs', 'recover', `${runKey([resolve(options.model), { ...options, config: trajectory }])}.json`);
+    const { shows: _shows, ...keyed } = options;
+    const statePath = explicit ?? join('runs', 'recover', `${runKey([resolve(options.model), { ...keyed, config: trajectory }])}.json`);
     if (existsSync(statePath)) io.log(`resuming from ${statePath}`);
     else mkdirSync(dirname(resolve(statePath)), { recursive: true });
     const result = await recover({ ...options, statePath }, { signal: abortOnSignals(), onEvent: (e) => { const line = describe(e); if (line) io.log(line); } });

@@ -4,6 +4,7 @@
  * CPU for a 1-M-parameter model); the time budget is a safety cap on top, not the schedule, so that
  * the same inputs and seed give the same candidates whenever the cap is not reached.
  */
+import type { ShowsY } from '../gcg/asr.js';
 import type { Candidate, RankedCandidate } from './candidate.js';
 
 export type RecoverStage = 'load' | 'priors' | 'leak' | 'singles' | 'grow' | 'orderings' | 'minimise' | 'evidence';
@@ -82,14 +83,16 @@ export const defaultRecoverConfig: RecoverConfig = {
 export interface RecoverOptions {
   /** The suspect model's folder. */
   model: string;
-  /** The reference (the base or a clean fine-tune); default: the card's base, else its sibling. */
-  reference?: string;
-  /** Other fine-tunes of the same base, for z-scoring the prior; default: the card's siblings. */
+  /** The reference (the base or a clean fine-tune); none: no prior, no contrast. */
+  reference?: string | null;
+  /** Other fine-tunes of the same base, for z-scoring the prior. */
   siblings?: string[];
-  /** Y's text; default: the card's behaviour target. */
-  target?: string;
-  /** Which of the card's behaviours (default 0). */
-  behaviour?: number;
+  /** Y's text (the logit target and, by default, what a completion must contain). */
+  target: string;
+  /** How a completion is judged to show Y (default: it contains the target text). */
+  shows?: ShowsY;
+  /** Names `shows` in the state key and the report (e.g. the card's description of Y). */
+  showsName?: string;
   /** Where the state is kept after every stage; the same options resume from it. */
   statePath?: string;
   config?: Partial<RecoverConfig>;

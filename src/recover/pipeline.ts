@@ -42,7 +42,7 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
   const config: RecoverConfig = { ...defaultRecoverConfig, ...options.config };
   const inputs = resolveInputs(options);
   const { budgetSeconds: _budget, ...trajectory } = config;
-  const key = runKey({ model: inputs.model, reference: inputs.reference, siblings: inputs.siblings, target: inputs.yText, description: inputs.description, config: trajectory });
+  const key = runKey({ model: inputs.model, reference: inputs.reference, siblings: inputs.siblings, target: inputs.yText, shows: inputs.showsName, config: trajectory });
   const state = (options.statePath ? loadRecoverState(options.statePath, key) : null) ?? freshState(key);
   const started = performance.now() - state.seconds * 1000;
   const elapsed = () => (performance.now() - started) / 1000;

