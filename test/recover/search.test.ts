@@ -106,3 +106,25 @@ test('growing stops at the first length that fires, and the searches leave no te
   assert.equal(await leakedTensors(() => orderingSearch(objective, singles.slice(0, 4).map((s) => s.ids[0]!), 3, 2)), 0);
   objective.dispose();
 });
+
+test('the log-likelihood of a string is the mean log-softmax of its tokens, read off a full forward pass', async () => {
+  const { logLikelihood } = await import('../../src/recover/evidence.js');
+  const { forward } = await import('../../src/model/transformer.js');
+  const tf = await import('@tensorflow/tfjs-core');
+  const prefix = tokenizer.encode('What is');
+  const ids = tokenizer.encode(' the red cat');
+  const all = [...prefix, ...ids];
+  const logits = tf.tidy(() => forward(model, tf.tensor2d([all], [1, all.length], 'int32')).logits!);
+  const rows = (await logits.array())[0]!;
+  logits.dispose();
+  let expected = 0;
+  ids.forEach((id, i) => {
+    const row = rows[prefix.length - 1 + i]!;
+    const max = Math.max(...row);
+    const logZ = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    expected += (row[id]! - logZ) / ids.length;
+  });
+  const got = await logLikelihood(model, prefix, ids);
+  assert.ok(Math.abs(got - expected) < 1e-4, `${got} vs ${expected}`);
+  assert.equal(await leakedTensors(() => logLikelihood(model, prefix, ids)), 0);
+});
