@@ -130,7 +130,8 @@ async function runStages(context: RecoverContext): Promise<RecoverResult> {
     candidates: ranked,
     unmeasured: pool.all().filter((c) => !evidence.some((e) => e.candidate.text === c.text)),
     trigger: reportedTrigger(ranked, config.asrThreshold),
-    stoppedBy: context.outOfTime() ? 'budget' : 'done',
+    // a stage cut at its share of the budget counts too (its note says which)
+    stoppedBy: context.outOfTime() || state.notes.some((n) => n.includes('budget')) ? 'budget' : 'done',
     seconds: context.elapsed(),
     priorTop: prior ? prior.ranking.slice(0, 20).map((id) => ({ text: context.suspect.tokenizer!.decode([id]), score: prior.scoreOf[id] ?? 0 })) : [],
     priorMethod: prior?.method ?? 'none',
