@@ -17,7 +17,7 @@ import type { BacksampleMode } from '../src/backsample/run.js';
 import { runBacksample } from '../src/backsample/run.js';
 import { trainCleanVector } from '../src/backsample/clean-vector.js';
 import { initBackend } from '../src/engine/backend.js';
-import { containsTarget, measureAsr } from '../src/gcg/asr.js';
+import { containsTarget, measureAsr } from '../src/eval/asr.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { disposeModel } from '../src/model/language-model.js';
 import { cleanPrompts } from '../src/prompts/clean.js';

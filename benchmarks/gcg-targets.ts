@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
 import { charBleu } from '../src/eval/bleu.js';
 import type { GcgTargetSpec } from '../src/gcg/config.js';
-import { measureAsr } from '../src/gcg/asr.js';
+import { measureAsr } from '../src/eval/asr.js';
 import { runGcg } from '../src/gcg/run.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { cleanPrompts } from '../src/prompts/clean.js';

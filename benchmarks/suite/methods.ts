@@ -5,8 +5,8 @@
  */
 import { trainCleanVector } from '../../src/backsample/clean-vector.js';
 import { runBacksample } from '../../src/backsample/run.js';
-import type { ShowsY } from '../../src/gcg/asr.js';
-import { containsTarget, measureAsr } from '../../src/gcg/asr.js';
+import type { ShowsY } from '../../src/eval/asr.js';
+import { containsTarget, measureAsr } from '../../src/eval/asr.js';
 import type { GcgTargetSpec } from '../../src/gcg/config.js';
 import type { GcgStep } from '../../src/gcg/result.js';
 import { embeddingDifference, priorInitString } from '../../src/gcg/priors.js';

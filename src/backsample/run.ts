@@ -10,8 +10,8 @@
  *   beam        the same score as guided, beam search of width `samples`
  */
 import { BadInputError, throwIfAborted } from '../errors.js';
-import type { ShowsY } from '../gcg/asr.js';
-import type { Placement } from '../gcg/config.js';
+import type { ShowsY } from '../eval/asr.js';
+import type { Placement } from '../eval/placement.js';
 import { requireTokenizer } from '../model/generate-text.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { cleanPrompts, splitPrompts } from '../prompts/clean.js';

@@ -5,8 +5,7 @@
  */
 import { BadInputError } from '../errors.js';
 
-/** Where the optimised string goes in the user turn. */
-export type Placement = 'prefix' | 'suffix' | { template: string };
+import type { Placement } from '../eval/placement.js';
 
 export type GcgTargetSpec =
   /** Cross-entropy of the target completion Y (mean over its tokens). */

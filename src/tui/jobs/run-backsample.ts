@@ -6,7 +6,7 @@
 import { throwIfAborted } from '../../errors.js';
 import type { BacksampleProgress } from '../../backsample/run.js';
 import { runBacksample } from '../../backsample/run.js';
-import { containsTarget } from '../../gcg/asr.js';
+import { containsTarget } from '../../eval/asr.js';
 import { loadModel } from '../../model/checkpoint.js';
 import { loadVectorSet } from '../../steer/index.js';
 import type { JobRunner } from './job-context.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { throwIfAborted } from '../../errors.js';
-import { containsTarget } from '../../gcg/asr.js';
+import { containsTarget } from '../../eval/asr.js';
 import type { GcgTargetSpec } from '../../gcg/config.js';
 import type { GcgStep } from '../../gcg/result.js';
 import { runGcg } from '../../gcg/run.js';

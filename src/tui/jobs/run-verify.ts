@@ -1,7 +1,7 @@
 /** The verify job: place one string into the held-out prompts, complete greedily, count Y. */
 import { throwIfAborted } from '../../errors.js';
-import { containsTarget, measureAsr } from '../../gcg/asr.js';
-import type { AsrResult } from '../../gcg/asr.js';
+import { containsTarget, measureAsr } from '../../eval/asr.js';
+import type { AsrResult } from '../../eval/asr.js';
 import { loadModel } from '../../model/checkpoint.js';
 import type { JobRunner } from './job-context.js';
 import type { VerifyJobSpec } from './protocol.js';
