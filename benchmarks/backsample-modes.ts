@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BacksampleMode } from '../src/backsample/run.js';
 import { runBacksample } from '../src/backsample/run.js';
-import { trainCleanVector } from '../src/backsample/clean-vector.js';
+import { trainCleanVector } from '../src/steer/clean-vector.js';
 import { initBackend } from '../src/engine/backend.js';
 import { containsTarget, measureAsr } from '../src/eval/asr.js';
 import { loadModel } from '../src/model/checkpoint.js';

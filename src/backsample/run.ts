@@ -20,15 +20,17 @@ import { defaultSamplingConfig, sampleSteered, withZero } from './arithmetic.js'
 import { beamSearch } from './beam.js';
 import type { Candidate, CandidateConfig } from './candidates.js';
 import { dropEchoes, extractCandidates, frequentStrings } from './candidates.js';
-import type { CleanVectorConfig } from './clean-vector.js';
-import { trainCleanVector } from './clean-vector.js';
+import type { CleanVectorConfig } from '../steer/clean-vector.js';
+import { trainCleanVector } from '../steer/clean-vector.js';
 import { checkGuide, checkLength, sampleGuided } from './guided.js';
 import type { PromptSample, SampleSet } from './samples.js';
 import { checkCommon, checkSampleCount } from './samples.js';
-import type { StartKind } from './start.js';
-import { startOf } from './start.js';
-import type { BehaviourVector, Guide, GuideSource, SteeringTerm } from './steering.js';
-import { behaviourFromSet, checkTerm, guideFor } from './steering.js';
+import type { StartKind } from '../steer/start.js';
+import { startOf } from '../steer/start.js';
+import type { BehaviourVector, Guide, SteeringTerm } from './steering.js';
+import { behaviourFromSet, checkTerm } from './steering.js';
+import type { DirectionSource } from '../steer/direction.js';
+import { directionOf } from '../steer/direction.js';
 import type { VerifiedCandidate } from './verify.js';
 import { bestForGcg, verifyCandidates } from './verify.js';
 
@@ -60,7 +62,7 @@ export interface BacksampleOptions {
   temperature?: number;
   maxNewTokens?: number;
   /** Guide with θ_Y's δ ('auto': when it has one) or the vector; at this hidden_states layer. */
-  guide?: GuideSource;
+  guide?: DirectionSource;
   guideLayer?: number;
   start?: StartKind;
   seed?: number;
@@ -117,7 +119,7 @@ export async function runBacksample(model: LanguageModel, options: BacksampleOpt
   const seed = options.seed ?? 0;
   const maxNewTokens = options.maxNewTokens ?? defaultSamplingConfig.maxNewTokens;
   const temperature = options.temperature ?? 1;
-  const guide: Guide | undefined = mode === 'guided' || mode === 'beam' ? guideFor(y, options.guide ?? 'auto', options.guideLayer) : undefined;
+  const guide: Guide | undefined = mode === 'guided' || mode === 'beam' ? directionOf(y, options.guide, options.guideLayer) : undefined;
   const progress = options.onProgress;
   // settings are checked before θ_clean trains, so that a bad one fails at once
   checkCommon({ maxNewTokens, temperature, seed, batchSize: 1 });

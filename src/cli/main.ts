@@ -4,9 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { TriggerfishError, BadInputError } from '../errors.js';
-import type { Command } from './command.js';
+import type { Command, Flags, ParsedArgs, Subcommand } from './command.js';
 import { stdio } from './command.js';
 import { commands } from './commands.js';
+import { parseOptions } from '../jobs/flags.js';
 
 function usage(): string {
   const listed = commands.filter((c) => !c.hidden);
@@ -22,11 +23,28 @@ function usage(): string {
   ].join('\n');
 }
 
-function commandHelp(command: Command): string {
-  const flags = Object.entries(command.options)
-    .map(([name, spec]) => `  --${name}${spec.type === 'string' ? ' <value>' : ''}${spec.default !== undefined && spec.type === 'string' ? ` (default ${String(spec.default)})` : ''}`)
-    .join('\n');
-  return [`usage: ${command.usage}`, command.summary, command.help ?? '', flags].filter(Boolean).join('\n');
+/** One line per flag: name, value placeholder, description and default. */
+export function flagLines(flags: Flags): string[] {
+  const all = { ...flags, ...backendFlag };
+  const heads = Object.entries(all).map(([name, f]) => `  --${name}${f.placeholder ? ` ${f.placeholder}` : ''}${f.multiple ? ' (repeatable)' : ''}`);
+  const width = Math.min(40, Math.max(...heads.map((h) => h.length)));
+  return Object.values(all).map((f, i) => `${heads[i]!.padEnd(width)}  ${f.description}${f.shownDefault !== undefined ? ` (default ${f.shownDefault})` : ''}`);
+}
+
+const backendFlag: Flags = { backend: { type: 'string', placeholder: '<tensorflow|webgpu|wasm|cpu>', description: 'compute backend (default: the fastest that loads)' } };
+
+function commandHelp(command: Command, sub: Subcommand | undefined): string {
+  if (sub) return [`usage: ${sub.usage}`, sub.summary, sub.help ?? '', 'flags:', ...flagLines({ ...command.options, ...sub.options })].filter(Boolean).join('\n');
+  const subs = command.subcommands ?? [];
+  const width = Math.max(0, ...subs.map((c) => c.name.length));
+  return [
+    `usage: ${command.usage}`,
+    command.summary,
+    command.help ?? '',
+    ...(subs.length > 0 ? ['subcommands:', ...subs.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), `run 'triggerfish ${command.name} <subcommand> --help' for its flags`] : []),
+    'flags:',
+    ...flagLines(command.options),
+  ].filter(Boolean).join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -40,20 +58,21 @@ export async function main(argv: string[]): Promise<number> {
   const command = commands.find((c) => c.name === name);
   try {
     if (!command) throw new BadInputError(`unknown command '${name}'; run 'triggerfish --help' for the list`);
+    const sub = command.subcommands?.find((c) => c.name === rest[0]);
     if (rest.includes('--help') || rest.includes('-h')) {
-      stdio.print(commandHelp(command));
+      stdio.print(commandHelp(command, sub));
       return 0;
     }
-    const options = { ...command.options, backend: { type: 'string' as const } };
+    const options = parseOptions({ ...command.options, ...sub?.options, ...backendFlag });
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
     } catch (err) {
-      throw new BadInputError(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; usage: ${command.usage}`);
+      throw new BadInputError(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; usage: ${sub?.usage ?? command.usage}`);
     }
     const backend = parsed.values.backend;
     if (typeof backend === 'string') process.env.TRIGGERFISH_BACKEND = backend;
-    await command.run(parsed, stdio);
+    await command.run(parsed as ParsedArgs, stdio);
     return 0;
   } catch (err) {
     return reportError(err);

@@ -133,12 +133,12 @@ export const zooCommand: Command = {
   usage,
   options: {
     ...jsonOption,
-    out: { type: 'string' },
-    sibling: { type: 'string' },
-    tokenizer: { type: 'string' },
-    clean: { type: 'boolean', default: false },
-    jobs: { type: 'string', default: '2' },
-    prompts: { type: 'string', default: '100' },
+    out: { type: 'string', placeholder: '<dir>', description: 'where the built or trained model goes (required for build and train)' },
+    sibling: { type: 'string', placeholder: '<dir>', description: 'train: the clean sibling folder recorded in the card' },
+    tokenizer: { type: 'string', placeholder: '<dir>', description: 'train: the folder holding the tokenizer to use (required)' },
+    clean: { type: 'boolean', description: 'train: the clean sibling (no backdoor)' },
+    jobs: { type: 'string', placeholder: '<n>', shownDefault: '2', description: 'build: models trained at once, one process each' },
+    prompts: { type: 'string', placeholder: '<n>', shownDefault: '100', description: 'eval: prompts per measurement' },
   },
   async run(args, io) {
     const sub = args.positionals[0];
