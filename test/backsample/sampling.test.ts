@@ -144,7 +144,7 @@ describe('sampling loops', () => {
     const narrow = { hook: thetaY.hook, vector: new Float32Array(16).fill(1) };
     await assert.rejects(sampleArithmetic(model, { y: narrow }), oneLine(/θ_Y is 16 wide but the model's d_model is 32/));
     await assert.rejects(sampleGuided(model, { direction: narrow.vector, layer: 1 }), oneLine(/guide direction is 16 wide/));
-    await assert.rejects(sampleGuided(model, { ...guide, layer: 3 }), oneLine(/guide layer 3 is outside 0..2/));
+    await assert.rejects(sampleGuided(model, { ...guide, layer: 3 }), oneLine(/layer 3 is outside 0..2/));
     await assert.rejects(sampleGuided(model, guide, { maxNewTokens: 500 }), oneLine(/exceeds the model's 128 positions/));
     const controller = new AbortController();
     controller.abort();

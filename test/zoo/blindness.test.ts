@@ -1,6 +1,6 @@
 /**
  * Attack code never reads a model's secret.json. Checked statically: from every attack module
- * (src/steer, src/gcg, src/backsample, src/tui, and the benchmark suite's methods), follow every relative import transitively; none
+ * (src/steer, src/gcg, src/backsample, src/jobs, src/tui, and the benchmark suite's methods), follow every relative import transitively; none
  * may reach src/zoo/secret.ts, and no file but secret.ts may spell the secret's file name.
  */
 import assert from 'node:assert/strict';
@@ -47,7 +47,7 @@ function reachable(entries: string[]): Map<string, string> {
 }
 
 test('no attack module can reach secret.ts through its imports', () => {
-  const entries = [...['steer', 'gcg', 'backsample', 'tui'].flatMap((d) => sources(join(src, d))), join(root, 'benchmarks', 'suite', 'methods.ts')];
+  const entries = [...['steer', 'gcg', 'backsample', 'jobs', 'tui'].flatMap((d) => sources(join(src, d))), join(root, 'benchmarks', 'suite', 'methods.ts')];
   const seen = reachable(entries);
   if (seen.has(secretModule)) {
     const chain: string[] = [];
