@@ -11,6 +11,7 @@ import { backsampleFields, runBacksampleJob, trainThetaClean } from '../../src/j
 import { withDefaults } from '../../src/jobs/fields.js';
 import type { GcgSpec } from '../../src/jobs/gcg.js';
 import { gcgFields, runGcgJob } from '../../src/jobs/gcg.js';
+import type { BacksampleSpec } from '../../src/jobs/backsample.js';
 import type { SteerSpec } from '../../src/jobs/steer.js';
 import { steerFields, trainSteerSet } from '../../src/jobs/steer.js';
 import type { LanguageModel } from '../../src/model/language-model.js';
@@ -72,9 +73,23 @@ function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
 /** Eight prompts to learn supervised vectors from (the optimisation split, topped up from held-out). */
 const vectorPrompts = (ctx: AttackContext) => (ctx.optimise.length >= 8 ? ctx.optimise : [...ctx.optimise, ...ctx.heldOut].slice(0, 8));
 
+/** The job specs of a run, filled from the suite's budget and the context (Y from the card, ASR completions just long enough for Y). */
+export const suiteSpecs = {
+  steer: (ctx: AttackContext, spec: Partial<SteerSpec>): SteerSpec => withDefaults(steerFields, { model: ctx.model.dir, text: ctx.text, seed: ctx.seed, ...spec }),
+  gcg: (ctx: AttackContext, spec: Partial<GcgSpec>): GcgSpec => {
+    const b = ctx.budget;
+    return withDefaults(gcgFields, {
+      model: ctx.model.dir, text: ctx.text, prompts: ctx.optimise.slice(0, b.gcgPrompts), heldOut: ctx.heldOut, steps: b.gcgSteps, searchWidth: b.gcgWidth, topK: b.gcgTopK,
+      length: b.gcgLength, asrEvery: b.asrEvery, seed: ctx.seed, asrTokens: 0, maxSeconds: b.maxSecondsPerRun, ...spec,
+    });
+  },
+  backsample: (ctx: AttackContext, mode: 'arithmetic' | 'guided'): BacksampleSpec =>
+    withDefaults(backsampleFields, { model: ctx.model.dir, mode, text: ctx.text, samples: ctx.budget.backsampleSamples, seed: ctx.seed, heldOut: ctx.heldOut, asrTokens: 0, cleanSteps: 40 }),
+};
+
 /** A steering set made by the steer job, from a spec the suite fills from its budget. */
 function steerSet(ctx: AttackContext, spec: Partial<SteerSpec>): Promise<VectorSet> {
-  return trainSteerSet(ctx.model, withDefaults(steerFields, { model: ctx.model.dir, text: ctx.text, seed: ctx.seed, ...spec }), () => ctx.text, { signal: ctx.signal });
+  return trainSteerSet(ctx.model, suiteSpecs.steer(ctx, spec), () => ctx.text, { signal: ctx.signal });
 }
 
 function caa(ctx: AttackContext): Promise<ChosenVector> {
@@ -98,12 +113,8 @@ function melbo(ctx: AttackContext): Promise<ChosenVector> {
   });
 }
 
-/** The backsample job's settings from the budget: Y from the card, ASR completions just long enough for Y. */
-const backsampleSpec = (ctx: AttackContext, mode: 'arithmetic' | 'guided') =>
-  withDefaults(backsampleFields, { model: ctx.model.dir, mode, text: ctx.text, samples: ctx.budget.backsampleSamples, seed: ctx.seed, heldOut: ctx.heldOut, asrTokens: 0, cleanSteps: 40 });
-
 function thetaClean(ctx: AttackContext): Promise<VectorSet> {
-  return cached(`clean:${ctx.model.dir}:${ctx.seed}`, () => trainThetaClean(ctx.model, backsampleSpec(ctx, 'arithmetic'), { signal: ctx.signal }));
+  return cached(`clean:${ctx.model.dir}:${ctx.seed}`, () => trainThetaClean(ctx.model, suiteSpecs.backsample(ctx, 'arithmetic'), { signal: ctx.signal }));
 }
 
 /** The part of each GCG step an attempt keeps. */
@@ -112,11 +123,7 @@ const historyOf = (steps: readonly GcgStep[]): Attempt['history'] =>
 
 /** The GCG job with the budget's sizes, on the model the suite holds; `vector` is the set an activation target aims at. */
 async function gcg(ctx: AttackContext, spec: Partial<GcgSpec>, vector?: ChosenVector): Promise<Attempt> {
-  const b = ctx.budget;
-  const full = withDefaults(gcgFields, {
-    model: ctx.model.dir, text: ctx.text, prompts: ctx.optimise.slice(0, b.gcgPrompts), heldOut: ctx.heldOut, steps: b.gcgSteps, searchWidth: b.gcgWidth, topK: b.gcgTopK,
-    length: b.gcgLength, asrEvery: b.asrEvery, seed: ctx.seed, asrTokens: 0, maxSeconds: b.maxSecondsPerRun, ...(vector && { index: vector.index }), ...spec,
-  });
+  const full = suiteSpecs.gcg(ctx, { ...(vector && { index: vector.index }), ...spec });
   const { result } = await runGcgJob(full, { signal: ctx.signal }, { model: ctx.model, sibling: ctx.sibling, ...(vector && { vectors: vector.set }) });
   const last = result.history.at(-1);
   return {
@@ -160,7 +167,7 @@ async function prior(ctx: AttackContext): Promise<Attempt> {
 async function backsample(ctx: AttackContext, mode: 'arithmetic' | 'guided'): Promise<Attempt> {
   const started = performance.now();
   const vector = await optimised(ctx);
-  const { report } = await runBacksampleJob({ ...backsampleSpec(ctx, mode), index: vector.index }, { signal: ctx.signal }, { model: ctx.model, vectors: vector.set, thetaClean: await thetaClean(ctx) });
+  const { report } = await runBacksampleJob({ ...suiteSpecs.backsample(ctx, mode), index: vector.index }, { signal: ctx.signal }, { model: ctx.model, vectors: vector.set, thetaClean: await thetaClean(ctx) });
   const verified = report.candidates.filter((c) => c.asr !== null);
   const best = verified[0];
   const seconds = (performance.now() - started) / 1000;

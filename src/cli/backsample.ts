@@ -34,7 +34,9 @@ export const backsampleCommand: Command = {
     'θ_clean is trained on the built-in clean prompts (or --clean-prompts <file>) unless --clean-vector gives one;',
     '--save-clean <file> keeps it. Y (for ASR) is --text or the first behaviour target of the model card; --no-verify skips ASR.',
   ].join('\n'),
-  options: { ...jsonOption, ...flagsOf(backsampleFields) },
+  get options() {
+    return { ...jsonOption, ...flagsOf(backsampleFields) };
+  },
   async run(args, io) {
     // every flag is read before the model loads, so that a typo fails at once, not after θ_clean trains
     const spec = specFromArgs(backsampleFields, args);

@@ -13,7 +13,9 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'run the benchmark suite on a folder of zoo-format models (blind attacks, scored afterwards against each model secret)',
   usage: `triggerfish bench ${suiteUsage}`,
-  options: flagsOf(suiteFields),
+  get options() {
+    return flagsOf(suiteFields);
+  },
   async run(args) {
     const { backend: _backend, ...suiteFlags } = args.values; // the suite picks its backend from the environment
     const forwarded = toArgv(suiteFlags);

@@ -19,7 +19,10 @@ export const gcgCommand: Command = {
     'Y defaults to the first behaviour target of the model card. Prompts: --prompts <file>, or the built-in clean set',
     '(8 optimised, 40 held out for ASR). An interrupted run resumes when the same command is run again.',
   ].join('\n'),
-  options: { ...jsonOption, ...flagsOf(gcgFields) },
+  // a getter: flags follow the fields even when a field is added at run time (test/jobs/settings.test.ts)
+  get options() {
+    return { ...jsonOption, ...flagsOf(gcgFields) };
+  },
   async run(args, io) {
     const spec = specFromArgs(gcgFields, args);
     const backend = await initBackend();

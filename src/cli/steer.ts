@@ -138,7 +138,12 @@ const promptFlags: Flags = {
 const otherModel: Flags = { 'allow-other-model': { type: 'boolean', description: 'accept a vector file made for another model' } };
 
 const subcommands: Subcommand[] = [
-  { name: 'train', summary: 'train steering vectors (MELBO, CAA, optimised, random, hessian, jacobian)', usage: 'triggerfish steer train --model <dir> --kind melbo|caa|optimised|random|hessian|jacobian --out <file>', options: flagsOf(steerFields) },
+  {
+    name: 'train', summary: 'train steering vectors (MELBO, CAA, optimised, random, hessian, jacobian)', usage: 'triggerfish steer train --model <dir> --kind melbo|caa|optimised|random|hessian|jacobian --out <file>',
+    get options() {
+      return flagsOf(steerFields);
+    },
+  },
   {
     name: 'sweep', summary: 'diversity of steered completions against R, and its knee', usage: 'triggerfish steer sweep --model <dir> [--radii 0.5,1,2,4,8,16] [--svg <file>]',
     options: {

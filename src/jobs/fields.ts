@@ -70,9 +70,9 @@ type FieldFor<T> = [NonNullable<T>] extends [boolean]
 /** One field per key of a spec: a setting added to a spec type without its field does not compile. */
 export type Fields<S> = { [K in keyof S]-?: FieldFor<S[K]> };
 
-/** "searchWidth" → "search-width". */
+/** "searchWidth" → "search-width" ("R" stays "R"). */
 export function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return key.replace(/([a-z0-9])([A-Z])/g, (_, a: string, b: string) => `${a}-${b.toLowerCase()}`);
 }
 
 export function flagOf(key: string, field: Field): string {
