@@ -20,6 +20,7 @@ import type { GcgResult, GcgStep } from './result.js';
 import { CandidateScorer } from './score.js';
 import type { BufferEntry, GcgState } from './state.js';
 import { loadGcgState, saveGcgState } from './state.js';
+import { updateBuffer } from './buffer.js';
 import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface GcgRunOptions {
@@ -169,17 +170,6 @@ async function search(model: LanguageModel, options: GcgRunOptions, setup: Setup
     firstSuccess,
     samples: final?.completions.slice(0, 8) ?? [],
   };
-}
-
-/**
- * nanoGCG's buffer: with size 0 the current string always moves to the step's best candidate;
- * with size B the B best strings are kept and the best of them is mutated next.
- */
-function updateBuffer(buffer: BufferEntry[], candidate: BufferEntry, size: number): BufferEntry[] {
-  if (size === 0) return [candidate];
-  const worst = buffer[buffer.length - 1]!;
-  if (buffer.length >= size && candidate.loss >= worst.loss) return buffer;
-  return [...buffer, candidate].sort((a, b) => a.loss - b.loss).slice(0, size);
 }
 
 function stateOf(key: string, step: number, buffer: BufferEntry[], best: BufferEntry, history: GcgStep[], forwardPasses: number, seconds: number): GcgState {
