@@ -14,5 +14,3 @@ export interface JobContext {
    */
   checkpoint(): void;
 }
-
-export type JobRunner<S extends JobSpec = JobSpec> = (spec: S, context: JobContext) => Promise<JobResult>;
