@@ -131,15 +131,30 @@ export const zooCommand: Command = {
   name: 'zoo',
   summary: 'build, train and evaluate planted-backdoor models',
   usage,
-  options: {
-    ...jsonOption,
-    out: { type: 'string', placeholder: '<dir>', description: 'where the built or trained model goes (required for build and train)' },
-    sibling: { type: 'string', placeholder: '<dir>', description: 'train: the clean sibling folder recorded in the card' },
-    tokenizer: { type: 'string', placeholder: '<dir>', description: 'train: the folder holding the tokenizer to use (required)' },
-    clean: { type: 'boolean', description: 'train: the clean sibling (no backdoor)' },
-    jobs: { type: 'string', placeholder: '<n>', shownDefault: '2', description: 'build: models trained at once, one process each' },
-    prompts: { type: 'string', placeholder: '<n>', shownDefault: '100', description: 'eval: prompts per measurement' },
-  },
+  options: { ...jsonOption },
+  subcommands: [
+    {
+      name: 'build', summary: 'train a planted-backdoor model and its clean sibling, evaluate both, write card.json and secret.json', usage: 'triggerfish zoo build <spec.json> --out <dir> [--sibling <dir>] [--jobs 2]',
+      options: {
+        out: { type: 'string', placeholder: '<dir>', description: 'where the backdoored model goes (required)' },
+        sibling: { type: 'string', placeholder: '<dir>', description: 'where the clean sibling goes (default: <out>-clean)' },
+        jobs: { type: 'string', placeholder: '<1|2>', shownDefault: '2', description: 'models trained at once, one process each' },
+        prompts: { type: 'string', placeholder: '<n>', shownDefault: '100', description: 'held-out prompts per evaluation measurement' },
+      },
+    },
+    {
+      name: 'train', summary: 'train one model of a spec (build runs two of these at once)', usage: 'triggerfish zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]',
+      options: {
+        out: { type: 'string', placeholder: '<dir>', description: 'where the model goes (required)' },
+        tokenizer: { type: 'string', placeholder: '<dir>', description: 'the folder holding the tokenizer to use (required)' },
+        clean: { type: 'boolean', description: 'train the clean sibling (no backdoor)' },
+      },
+    },
+    {
+      name: 'eval', summary: 'ASR, false-trigger rate, near-miss rate and clean accuracy of a model folder (reads secret.json)', usage: 'triggerfish zoo eval <model-dir> [--json]',
+      options: { prompts: { type: 'string', placeholder: '<n>', shownDefault: '100', description: 'held-out prompts per measurement' } },
+    },
+  ],
   async run(args, io) {
     const sub = args.positionals[0];
     if (sub === 'build') return build(args, io);
