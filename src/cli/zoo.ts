@@ -108,7 +108,7 @@ export const zooCommand: Command = {
   options: { ...jsonOption },
   subcommands: [
     {
-      name: 'build', summary: 'train a planted-backdoor model and its clean sibling, evaluate both, write card.json and secret.json', usage: 'triggerfish zoo build <spec.json> --out <dir> [--sibling <dir>] [--jobs 2]',
+      name: 'build', summary: 'train a planted-backdoor model and its clean sibling, evaluate both, write its card and its secret', usage: 'triggerfish zoo build <spec.json> --out <dir> [--sibling <dir>] [--jobs 2]',
       get options() {
         return flagsOf(zooBuildFields);
       },
@@ -122,7 +122,7 @@ export const zooCommand: Command = {
       },
     },
     {
-      name: 'eval', summary: 'ASR, false-trigger rate, near-miss rate and clean accuracy of a model folder (reads secret.json)', usage: 'triggerfish zoo eval <model-dir> [--json]',
+      name: 'eval', summary: 'ASR, false-trigger rate, near-miss rate and clean accuracy of a model folder (reads its secret)', usage: 'triggerfish zoo eval <model-dir> [--json]',
       options: { prompts: { type: 'string', placeholder: '<n>', shownDefault: '100', description: 'held-out prompts per measurement' } },
     },
   ],
