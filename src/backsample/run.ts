@@ -27,7 +27,7 @@ import type { PromptSample, SampleSet } from './samples.js';
 import { checkCommon, checkSampleCount } from './samples.js';
 import type { StartKind } from '../steer/start.js';
 import { startOf } from '../steer/start.js';
-import type { BehaviourVector, Guide, SteeringTerm } from './steering.js';
+import type { BehaviourVector, SteeringTerm } from './steering.js';
 import { behaviourFromSet, checkTerm } from './steering.js';
 import type { DirectionSource } from '../steer/direction.js';
 import { directionOf } from '../steer/direction.js';

@@ -86,7 +86,7 @@ function firstSuccessIn(history: readonly GcgStep[], earlyStopAsr: number | null
 
 export async function runGcg(model: LanguageModel, options: GcgRunOptions): Promise<GcgResult> {
   const setup = setUp(model, options);
-  const { config, layouts, saved } = setup;
+  const { config, layouts } = setup;
   const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null));
   const scorer = new CandidateScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache });
   try {

@@ -1,5 +1,5 @@
 /** What a job runner gets from the job process: its files, a way to report, and a cancel signal. */
-import type { JobEvent, JobResult, JobSpec } from './protocol.js';
+import type { JobEvent } from './protocol.js';
 import type { jobFiles } from './job-files.js';
 
 export interface JobContext {
