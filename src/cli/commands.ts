@@ -9,6 +9,7 @@ import { logitsCommand } from './logits.js';
 import { recoverCommand } from './recover.js';
 import { steerCommand } from './steer.js';
 import { jobCommand, tuiCommand } from './tui.js';
+import { verifyCommand } from './verify.js';
 import { zooCommand } from './zoo.js';
 
-export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, recoverCommand, benchCommand, tuiCommand, jobCommand];
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, recoverCommand, verifyCommand, benchCommand, tuiCommand, jobCommand];

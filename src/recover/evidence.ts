@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tidy } from '../engine/tidy.js';
 import { throwIfAborted } from '../errors.js';
-import type { ShowsY } from '../gcg/asr.js';
+import type { ShowsY } from '../eval/asr.js';
 import { generateText } from '../model/generate-text.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { forward } from '../model/transformer.js';

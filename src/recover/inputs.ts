@@ -1,13 +1,13 @@
 /**
  * What recover works from, checked: the model folder, the reference and the siblings (folders), Y's
  * text and how to recognise it. Finding them from a model card is the caller's business (the card is
- * the zoo's format; see src/cli/recover-card.ts), so that the pipeline runs on any folder.
+ * the zoo's format; see src/jobs/recover-card.ts), so that the pipeline runs on any folder.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
-import type { ShowsY } from '../gcg/asr.js';
-import { containsTarget } from '../gcg/asr.js';
+import type { ShowsY } from '../eval/asr.js';
+import { containsTarget } from '../eval/asr.js';
 import type { RecoverOptions } from './options.js';
 
 export interface ResolvedInputs {

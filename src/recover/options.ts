@@ -4,11 +4,10 @@
  * CPU for a 1-M-parameter model); the time budget is a safety cap on top, not the schedule, so that
  * the same inputs and seed give the same candidates whenever the cap is not reached.
  */
-import type { ShowsY } from '../gcg/asr.js';
+import type { ShowsY } from '../eval/asr.js';
 import type { Candidate, RankedCandidate } from './candidate.js';
 
 export type RecoverStage = 'load' | 'priors' | 'leak' | 'singles' | 'grow' | 'orderings' | 'minimise' | 'evidence';
-export const recoverStages: readonly RecoverStage[] = ['load', 'priors', 'leak', 'singles', 'grow', 'orderings', 'minimise', 'evidence'];
 
 export interface RecoverConfig {
   /** Wall-clock cap in seconds; stages stop early when it is reached (and say so). */

@@ -16,7 +16,7 @@
  * more at 100 %, so that a run that hits its budget still ends with ranked, measured candidates.
  * Search-time ASR checks use 10 held-out prompts; the evidence uses 20 others (settings).
  */
-import { runKey } from '../gcg/state.js';
+import { hashKey } from '../util/hash.js';
 import { loadModel } from '../model/checkpoint.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { disposeModel } from '../model/language-model.js';
@@ -42,7 +42,7 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
   const config: RecoverConfig = { ...defaultRecoverConfig, ...options.config };
   const inputs = resolveInputs(options);
   const { budgetSeconds: _budget, ...trajectory } = config;
-  const key = runKey({ model: inputs.model, reference: inputs.reference, siblings: inputs.siblings, target: inputs.yText, shows: inputs.showsName, config: trajectory });
+  const key = hashKey({ model: inputs.model, reference: inputs.reference, siblings: inputs.siblings, target: inputs.yText, shows: inputs.showsName, config: trajectory });
   const state = (options.statePath ? loadRecoverState(options.statePath, key) : null) ?? freshState(key);
   const started = performance.now() - state.seconds * 1000;
   const elapsed = () => (performance.now() - started) / 1000;

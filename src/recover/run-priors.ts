@@ -3,7 +3,7 @@
  * turn, and that header with a clean request, so that prefix and suffix triggers both have a
  * context like their own), the prior itself, and the compact form the state file keeps.
  */
-import { startOf } from '../backsample/start.js';
+import { startOf } from '../steer/start.js';
 import { tokenPriors } from './priors.js';
 import type { RecoverContext } from './context.js';
 import type { SavedPrior } from './state.js';

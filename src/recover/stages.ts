@@ -2,7 +2,7 @@
  * The search stages of recover, each over the shared context: leak sampling, the two growth lineages
  * and orderings at one placement, minimisation of the strings that fire, and the evidence.
  */
-import { startOf } from '../backsample/start.js';
+import { startOf } from '../steer/start.js';
 import type { Candidate, SearchPlacement } from './candidate.js';
 import type { RecoverContext } from './context.js';
 import { makeObjective } from './context.js';

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { Candidate, Evidence, SearchPlacement } from './candidate.js';
 
 export const stateFormat = 'triggerfish-recover-state/1';

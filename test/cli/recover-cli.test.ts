@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { inputsFromCard } from '../../src/cli/recover-card.js';
+import { inputsFromCard } from '../../src/jobs/recover-card.js';
 import { chatModel } from '../helpers/chat-model.js';
 import { useBackend } from '../helpers/backend.js';
 

@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseBudget } from '../../src/cli/recover.js';
+import { parseBudget } from '../../src/jobs/recover.js';
 import type { Candidate, Evidence } from '../../src/recover/candidate.js';
 import { CandidatePool } from '../../src/recover/candidate.js';
 import { placeString } from '../../src/recover/evidence.js';
 import { grow, scoreSingles } from '../../src/recover/grow.js';
-import { showsFor } from '../../src/cli/recover-card.js';
+import { showsFor } from '../../src/jobs/recover-card.js';
 import { minimise } from '../../src/recover/minimise.js';
 import { Objective } from '../../src/recover/objective.js';
 import { arrangements, orderingSearch } from '../../src/recover/orderings.js';

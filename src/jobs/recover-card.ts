@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
-import type { ShowsY } from '../gcg/asr.js';
-import { containsTarget } from '../gcg/asr.js';
+import type { ShowsY } from '../eval/asr.js';
+import { containsTarget } from '../eval/asr.js';
 import type { RecoverOptions } from '../recover/options.js';
 import { showsBehaviour } from '../zoo/behaviours.js';
 import type { ModelCard } from '../zoo/card.js';
