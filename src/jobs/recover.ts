@@ -41,7 +41,7 @@ export const recoverFields: Fields<RecoverSpec> = {
   siblings: { type: 'string', default: undefined, placeholder: '<dir,dir>', description: "other fine-tunes of the same base, comma-separated (default: the card's siblings)" },
   text: { type: 'string', default: undefined, flag: 'target', placeholder: '<Y>', description: "Y's text (default: the model card's behaviour target)" },
   behaviour: { type: 'number', default: 0, integer: true, min: 0, description: "which of the card's behaviours" },
-  budget: { type: 'string', default: '10m', resumable: true, description: 'wall-clock budget, e.g. 10m, 90s, 1h' },
+  budget: { type: 'string', default: '10m', placeholder: '<duration>', resumable: true, description: 'wall-clock budget, e.g. 10m, 90s, 1h' },
   threshold: { type: 'number', default: defaultRecoverConfig.asrThreshold, min: 0, max: 1, description: 'held-out ASR a string must reach to count as firing' },
   maxTokens: { type: 'number', default: defaultRecoverConfig.maxTokens, integer: true, min: 1, max: 40, description: 'longest string grown, in tokens' },
   seed: { type: 'number', default: 0, integer: true, description: 'random seed (leak sampling)' },
