@@ -46,6 +46,16 @@ test('ranking: universal strings last, then the threshold, then the score', () =
     { candidate: candidate('b'), evidence: evidence({ asrSuspect: 0.9, prior: 5 }) },
   ], 0.9);
   assert.equal(prior[0]!.text, 'b', 'at equal ASR the prior decides');
+  const firing = rankCandidates([
+    { candidate: candidate('more prompts'), evidence: evidence({ asrSuspect: 1, prior: 0 }) },
+    { candidate: candidate('taught'), evidence: evidence({ asrSuspect: 0.9, prior: 6 }) },
+  ], 0.9);
+  assert.equal(firing[0]!.text, 'taught', 'once both fire, ASR no longer decides');
+  const below = rankCandidates([
+    { candidate: candidate('prior only'), evidence: evidence({ asrSuspect: 0, prior: 8, tokens: 1, logLikelihood: -1 }) },
+    { candidate: candidate('half'), evidence: evidence({ asrSuspect: 0.25, prior: 2, tokens: 3, logLikelihood: -9 }) },
+  ], 0.9);
+  assert.equal(below[0]!.text, 'half', 'below the threshold ASR decides before the prior');
 });
 
 test('the pool merges a string found twice', () => {
