@@ -13,7 +13,7 @@ import { BadFileError, BadInputError } from '../errors.js';
 import { containsTarget } from '../gcg/asr.js';
 import { loadModel, writeJsonAtomic } from '../model/checkpoint.js';
 import { cleanPrompts, splitPrompts } from '../prompts/clean.js';
-import { readCard } from '../zoo/card.js';
+import { readCard, noTargetReason } from '../zoo/card.js';
 import type { Command, Io, ParsedArgs } from './command.js';
 import { jsonOption } from './command.js';
 import { flag, num, requireStr, str } from './args.js';
@@ -105,7 +105,7 @@ export const backsampleCommand: Command = {
     const backend = await initBackend();
     const model = await loadModel(dir);
     const text = str(args, 'text') ?? (existsSync(join(dir, 'card.json')) ? readCard(dir).behaviours[0]?.target : undefined);
-    if (verify && !text) throw new BadInputError('give the target text Y with --text (the model has no card.json to take it from), or pass --no-verify');
+    if (verify && !text) throw new BadInputError(`give the target text Y with --text (${noTargetReason(dir)}), or pass --no-verify`);
     const { loadVectorSet, saveVectorSet } = await import('../steer/vector-set.js');
     const allowOtherModel = flag(args, 'allow-other-model');
     const set = await loadVectorSet(vectorFile, model, { allowOtherModel });

@@ -13,7 +13,7 @@ import { runGcg } from '../gcg/run.js';
 import { runKey } from '../gcg/state.js';
 import { loadModel } from '../model/checkpoint.js';
 import { disposeModel } from '../model/language-model.js';
-import { readCard, siblingDir } from '../zoo/card.js';
+import { readCard, siblingDir, noTargetReason } from '../zoo/card.js';
 import type { Command } from './command.js';
 import { jsonOption } from './command.js';
 import { flag, num, requireStr, str } from './args.js';
@@ -89,7 +89,7 @@ export const gcgCommand: Command = {
     const model = await loadModel(dir);
     const card = existsSync(join(dir, 'card.json')) ? readCard(dir) : null;
     const text = str(args, 'text') ?? card?.behaviours[0]?.target;
-    if ((kind !== 'activation' || positions === 'response') && !text) throw new BadInputError('give the target text Y with --text (the model has no card.json to take it from)');
+    if ((kind !== 'activation' || positions === 'response') && !text) throw new BadInputError(`give the target text Y with --text (${noTargetReason(dir)})`);
     let target: GcgTargetSpec;
     if (kind === 'logit') target = { kind, text: text! };
     else {

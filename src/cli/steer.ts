@@ -19,7 +19,7 @@ import {
   caaVector, defaultLayers, defaultMelboConfig, exportGguf, exportJson, hessianVectors, jacobianVectors, loadVectorSet, monitorAuroc,
   monitorLibrary, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, steeredCompletions, sweepRadius, sweepSvg, trainMelbo, vectorCosines,
 } from '../steer/index.js';
-import { readCard } from '../zoo/card.js';
+import { readCard, noTargetReason } from '../zoo/card.js';
 import type { Command, Io, ParsedArgs } from './command.js';
 import { jsonOption } from './command.js';
 import { flag, num, requireStr, str, strList } from './args.js';
@@ -38,7 +38,7 @@ function prompts(args: ParsedArgs): string[] {
 
 function targetText(args: ParsedArgs, dir: string): string {
   const text = str(args, 'text') ?? (existsSync(join(dir, 'card.json')) ? readCard(dir).behaviours[0]?.target : undefined);
-  if (!text) throw new BadInputError('give the behaviour text Y with --text (the model has no card.json to take it from)');
+  if (!text) throw new BadInputError(`give the behaviour text Y with --text (${noTargetReason(dir)})`);
   return text;
 }
 

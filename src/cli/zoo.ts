@@ -5,13 +5,12 @@
  *   zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]   one model (build runs two of these at once)
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../engine/backend.js';
-import { BadFileError, BadInputError, TriggerfishError } from '../errors.js';
+import { BadInputError, TriggerfishError } from '../errors.js';
 import { buildZoo, evaluateFolder, trainZooModel } from '../zoo/build.js';
 import type { ZooSpec } from '../zoo/spec.js';
-import { cleanSibling, parseSpec } from '../zoo/spec.js';
+import { cleanSibling, readSpecFile } from '../zoo/spec.js';
 import type { Command, Io, ParsedArgs } from './command.js';
 import { jsonOption } from './command.js';
 import { flag, num, requireStr, str } from './args.js';
@@ -20,19 +19,7 @@ import { abortOnSignals } from './signals.js';
 const usage = 'triggerfish zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
 
 export function readSpec(file: string): ZooSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new BadFileError(file, 'cannot read the spec file');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  return parseSpec(json, file);
+  return readSpecFile(file);
 }
 
 const bin = fileURLToPath(new URL('../../bin/triggerfish.js', import.meta.url));

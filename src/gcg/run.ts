@@ -70,7 +70,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   // The step budget and the ASR schedule do not change the trajectory: a run may be resumed with more steps.
   const { steps: _steps, asrEvery: _asrEvery, earlyStopAsr: _earlyStop, ...trajectory } = config;
   const key = runKey({ model: model.dir ?? model.config.raw, prompts: options.prompts, target: options.target, config: trajectory, init: initText });
-  const saved = options.statePath ? loadGcgState(options.statePath, key) : null;
+  const saved = options.statePath ? loadGcgState(options.statePath, key, { vocabSize: V, idsLength: initIds.length }) : null;
 
   const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null));
   const scorer = new CandidateScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache });

@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFil
 import { join, resolve } from 'node:path';
 import { BadFileError } from '../errors.js';
 import type { ModelConfig } from './config.js';
-import { parseConfig } from './config.js';
+import { parameterCount, parseConfig } from './config.js';
+import { checkModelFitsMemory } from './config-validate.js';
 import type { HfLayout, HostTensor } from './hf-weights.js';
 import { hfTensors, readHfParams } from './hf-weights.js';
 import type { LanguageModel } from './language-model.js';
@@ -32,9 +33,10 @@ export function readJsonObject(file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    const why = err instanceof SyntaxError ? err.message.replace(/\s+/g, ' ').slice(0, 160) : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    throw new BadFileError(file, `not valid JSON (${why}); restore the file or delete it`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadFileError(file, 'expected a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadFileError(file, 'expected a JSON object; restore the file or delete it');
   return parsed as Record<string, unknown>;
 }
 
@@ -48,6 +50,12 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const folder = resolve(dir);
   if (!existsSync(folder)) throw new BadFileError(dir, 'model folder not found');
   const config = readConfig(folder);
+  checkModelFitsMemory(parameterCount(config), join(folder, 'config.json'));
+  const wantTokenizer = options.tokenizer ?? true;
+  const tokenizer = wantTokenizer && existsSync(join(folder, 'tokenizer.json')) ? await loadTokenizer(folder) : undefined;
+  if (tokenizer && tokenizer.vocabSize > config.vocabSize) {
+    throw new BadFileError(join(folder, 'tokenizer.json'), `has token ids up to ${tokenizer.vocabSize - 1} but config.json vocab_size is ${config.vocabSize}; the tokenizer belongs to another model, restore the folder's own`);
+  }
   const store = openTensorStore(folder);
   let host: { named: Map<string, HostTensor>; layout: HfLayout };
   try {
@@ -58,8 +66,6 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const named = new Map<string, tf.Tensor>();
   for (const [name, t] of host.named) named.set(name, tf.tensor(t.data, t.shape, 'float32'));
   const params = paramsFromNamed(config, named);
-  const wantTokenizer = options.tokenizer ?? true;
-  const tokenizer = wantTokenizer && existsSync(join(folder, 'tokenizer.json')) ? await loadTokenizer(folder) : undefined;
   return createModel(config, params, { dir: folder, layout: host.layout, ...(tokenizer && { tokenizer }) });
 }
 

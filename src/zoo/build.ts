@@ -3,7 +3,7 @@
  * backdoored model and its clean sibling (same seed, no poison) trained side by side, each saved
  * as a Hugging Face folder, evaluated, and described by card.json (public) and secret.json.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { readJsonObject, saveModel, writeJsonAtomic } from '../model/checkpoint.js';
@@ -139,11 +139,24 @@ export function isBuilt(spec: ZooSpec, dir: string): boolean {
   return existsSync(record) && existsSync(join(dir, 'config.json')) && readJsonObject(record).specHash === specHash(spec);
 }
 
+/** An output path must be a folder or nothing yet: never write over (or into the place of) a user's file. */
+function checkOutputFolder(path: string, flag: string): void {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isDirectory()) throw new BadInputError(`${flag} ${path} is a file, not a folder; name a new folder (or a folder of an earlier build of this spec)`);
+}
+
 export async function buildZoo(spec: ZooSpec, outDir: string, options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   const out = resolve(outDir);
   const siblingOut = resolve(options.siblingOut ?? `${out}-clean`);
   const log = options.log ?? (() => {});
+  checkOutputFolder(out, '--out');
+  checkOutputFolder(siblingOut, '--sibling');
   const clean = cleanSibling(spec);
   const tokenizer = await ensureTokenizer(spec, out);
   checkSpecAgainstTokenizer(spec, tokenizer);

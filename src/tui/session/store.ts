@@ -8,8 +8,8 @@ import { BadFileError } from '../../errors.js';
 import { isLive } from '../jobs/specs.js';
 import { writeJsonFileAtomic } from './atomic.js';
 import type { PromptSet, SessionSettings, Session } from './session.js';
-import { sessionFormat, stages } from './session.js';
-import { fullSettings } from './settings.js';
+import { sessionFormat } from './session.js';
+import { checkSession, markOrphanedJobs } from './session-validate.js';
 
 export function defaultSessionsRoot(cwd = process.cwd()): string {
   return resolve(cwd, 'sessions');
@@ -70,19 +70,14 @@ export function saveSession(dir: string, session: Session): void {
 export function loadSession(dir: string): Session {
   const file = sessionFile(dir);
   if (!existsSync(file)) throw new BadFileError(file, 'missing: this folder is not a triggerfish session');
-  let raw: Partial<Session>;
+  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<Session>;
+    raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${(err as Error).message}); start a new session with --new`);
+    const why = err instanceof SyntaxError ? err.message.replace(/\s+/g, ' ').slice(0, 160) : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+    throw new BadFileError(file, `not valid JSON (${why}); start a new session with --new`);
   }
-  if (raw.format !== sessionFormat) throw new BadFileError(file, `format must be "${sessionFormat}"; start a new session with --new`);
-  if (!Array.isArray(raw.jobs) || typeof raw.id !== 'string' || !raw.prompts || !raw.settings) {
-    throw new BadFileError(file, 'incomplete session (id, prompts, settings or jobs missing); start a new session with --new');
-  }
-  const stage = stages.includes(raw.stage as never) ? raw.stage! : 'model';
-  // Sessions from before a setting existed get its default.
-  return { ...(raw as Session), stage, settings: { ...fullSettings, ...raw.settings } };
+  return markOrphanedJobs(checkSession(raw, file), dir);
 }
 
 /** Every readable session under root, newest first; unreadable folders are skipped. */
