@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     const options = { ...command.options, backend: { type: 'string' as const } };
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: joinNegativeValues(rest, options), allowPositionals: true, options, strict: true });
     } catch (err) {
       throw new BadInputError(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; usage: ${command.usage}`);
     }
@@ -58,6 +58,24 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
+}
+
+/**
+ * `--steps -1` as `--steps=-1`: parseArgs takes a value that starts with '-' for an option and stops, so
+ * a negative number would get Node's "argument is ambiguous" instead of the flag's own range message.
+ */
+function joinNegativeValues(args: string[], options: Command['options']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 export function reportError(err: unknown): number {

@@ -87,8 +87,12 @@ function stack(rows: readonly Float32Array[], D: number): Float32Array {
   return flat;
 }
 
-/** Writes the set as safetensors (through a temporary file and a rename). */
+/**
+ * Writes the set (through a temporary file and a rename) as safetensors, or as the JSON export when
+ * the name ends in .json: loadVectorSet picks the reader by the same rule, so what is saved reads back.
+ */
 export function saveVectorSet(set: VectorSet, file: string): void {
+  if (file.toLowerCase().endsWith('.json')) return exportJson(set, file);
   const D = set.model.dModel;
   const N = set.vectors.length;
   const tensors = [{ name: 'vectors', dtype: 'F32' as const, shape: [N, D], data: stack(set.vectors, D) }];

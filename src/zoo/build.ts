@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { BadInputError } from '../errors.js';
+import { BadInputError, throwIfAborted } from '../errors.js';
 import { readJsonObject, saveModel, writeJsonAtomic } from '../model/checkpoint.js';
 import { configFor } from '../model/init.js';
 import { disposeModel } from '../model/language-model.js';
@@ -167,7 +167,11 @@ export async function buildZoo(spec: ZooSpec, outDir: string, options: BuildOpti
   if (!isBuilt(clean, siblingOut)) jobs.push({ spec: clean, dir: siblingOut, clean: true });
   else log(`reusing the clean sibling in ${siblingOut}`);
   if (jobs.length > 1 && (options.parallel ?? true) && options.spawnTrainer) {
-    await Promise.all(jobs.map((job) => options.spawnTrainer!(specFile, job.dir, out, job.clean)));
+    throwIfAborted(options.signal, 'zoo build');
+    // allSettled, not all: when one trainer fails or is cancelled, wait for the other to stop too.
+    const settled = await Promise.allSettled(jobs.map((job) => options.spawnTrainer!(specFile, job.dir, out, job.clean)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   } else {
     for (const job of jobs) {
       log(`training ${job.clean ? 'the clean sibling' : 'the backdoored model'} into ${job.dir}`);
