@@ -90,11 +90,3 @@ export function reportError(err: unknown): number {
   }
   return 70;
 }
-
-// `triggerfish ... | head` closes our stdout early: that is the reader's choice, not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
-
-process.exitCode = await main(process.argv.slice(2));

@@ -10,6 +10,7 @@ import { BadFileError } from '../errors.js';
 import type { ModelConfig } from './config.js';
 import { parameterCount, parseConfig } from './config.js';
 import { checkModelFitsMemory } from './config-validate.js';
+import { isRecord, readJsonFile } from '../util/validate.js';
 import type { HfLayout, HostTensor } from './hf-weights.js';
 import { hfTensors, readHfParams } from './hf-weights.js';
 import type { LanguageModel } from './language-model.js';
@@ -29,15 +30,9 @@ export function readConfig(dir: string): ModelConfig {
 
 export function readJsonObject(file: string): Record<string, unknown> {
   if (!existsSync(file)) throw new BadFileError(file, 'file not found');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    const why = err instanceof SyntaxError ? err.message.replace(/\s+/g, ' ').slice(0, 160) : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
-    throw new BadFileError(file, `not valid JSON (${why}); restore the file or delete it`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadFileError(file, 'expected a JSON object; restore the file or delete it');
-  return parsed as Record<string, unknown>;
+  const parsed = readJsonFile(file, 'restore the file or delete it');
+  if (!isRecord(parsed)) throw new BadFileError(file, 'expected a JSON object; restore the file or delete it');
+  return parsed;
 }
 
 export interface LoadOptions {

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { BadFileError, BadInputError } from '../errors.js';
-import { printable } from '../util/validate.js';
+import { printable, readJsonFile } from '../util/validate.js';
 import { checkTokenizerFields } from './tokenizer-validate.js';
 
 export interface ChatMessage {
@@ -41,19 +41,7 @@ export interface Tokenizer {
 type Json = Record<string, unknown>;
 
 function readJson(file: string): Json {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new BadFileError(file, missing ? 'missing; a tokenizer folder needs tokenizer.json and tokenizer_config.json' : `cannot be read (${oneLine(error)})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new BadFileError(file, `is not valid JSON (${oneLine(error)}); restore the file from the model's source`);
-  }
+  const value = readJsonFile(file, "a tokenizer folder needs tokenizer.json and tokenizer_config.json; restore them from the model's source");
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BadFileError(file, 'must hold a JSON object; restore the file from the model\'s source');
   }

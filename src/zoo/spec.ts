@@ -4,9 +4,8 @@
  * spec costs a second, not half an hour.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { BadFileError, BadInputError } from '../errors.js';
-import { formatBytes, memoryBudgetBytes } from '../util/validate.js';
+import { formatBytes, memoryBudgetBytes, readJsonFile } from '../util/validate.js';
 import type { Arch } from '../model/config.js';
 import { supportedArchs } from '../model/config.js';
 import type { Behaviour } from './behaviours.js';
@@ -164,18 +163,7 @@ function checkTrainingFitsMemory(spec: ZooSpec, file: string): void {
 
 /** Reads and parses a spec file; every problem with it is a bad file (exit 1), named in one line. */
 export function readSpecFile(file: string): ZooSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new BadFileError(file, `cannot read the spec file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${err instanceof Error ? err.message.replace(/\s+/g, ' ').slice(0, 160) : String(err)}); fix the spec`);
-  }
+  const json = readJsonFile(file, 'fix the spec');
   try {
     return parseSpec(json, file);
   } catch (err) {

@@ -10,6 +10,7 @@ import { writeJsonFileAtomic } from './atomic.js';
 import type { PromptSet, SessionSettings, Session } from './session.js';
 import { sessionFormat } from './session.js';
 import { checkSession, markOrphanedJobs } from './session-validate.js';
+import { readJsonFile } from '../../util/validate.js';
 
 export function defaultSessionsRoot(cwd = process.cwd()): string {
   return resolve(cwd, 'sessions');
@@ -70,13 +71,7 @@ export function saveSession(dir: string, session: Session): void {
 export function loadSession(dir: string): Session {
   const file = sessionFile(dir);
   if (!existsSync(file)) throw new BadFileError(file, 'missing: this folder is not a triggerfish session');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    const why = err instanceof SyntaxError ? err.message.replace(/\s+/g, ' ').slice(0, 160) : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
-    throw new BadFileError(file, `not valid JSON (${why}); start a new session with --new`);
-  }
+  const raw = readJsonFile(file, 'start a new session with --new');
   return markOrphanedJobs(checkSession(raw, file), dir);
 }
 
