@@ -18,6 +18,8 @@ function byteLevelAlphabet(): string[] {
   return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(printable(b) ? b : next++));
 }
 
+const modelTypes = ['BPE', 'WordPiece', 'Unigram', 'WordLevel'];
+
 function usesByteLevel(json: Json): boolean {
   const mentions = (part: unknown): boolean =>
     isRecord(part) && (part.type === 'ByteLevel' || (Array.isArray(part.pretokenizers) && part.pretokenizers.some(mentions)) || (Array.isArray(part.decoders) && part.decoders.some(mentions)));
@@ -72,6 +74,10 @@ export function checkTokenizerFields(json: Json, file: string): number {
   const src = tokenizerSource(file);
   const model = json.model;
   if (!isRecord(model)) throw fieldError(src, 'model', `must be an object, got ${show(model)}`);
+  // Old files leave the type out (BPE is inferred from merges); a type that is present must be a known one.
+  if (model.type !== undefined && !modelTypes.includes(model.type as string)) {
+    throw fieldError(src, 'model.type', `must be one of ${modelTypes.join(', ')}, got ${show(model.type)}`);
+  }
   let largest = model.type === 'BPE' ? checkBpe(src, model, usesByteLevel(json)) : -1;
   const added = json.added_tokens;
   if (!Array.isArray(added)) throw fieldError(src, 'added_tokens', `must be a list, got ${show(added)}`);

@@ -88,8 +88,9 @@ function onlyKeys(record: Json, allowed: readonly string[], where: string): void
   }
 }
 
+// Only an absent field takes the default: null is a value of the wrong type, refused like any other.
 function integer(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
-  const value = record[key] ?? fallback;
+  const value = record[key] === undefined ? fallback : record[key];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new BadInputError(`${where}.${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(record[key])}`);
   }
@@ -97,7 +98,7 @@ function integer(record: Json, key: string, fallback: number, min: number, max: 
 }
 
 function real(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
-  const value = record[key] ?? fallback;
+  const value = record[key] === undefined ? fallback : record[key];
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new BadInputError(`${where}.${key} must be a number from ${min} to ${max}, got ${JSON.stringify(record[key])}`);
   }
@@ -116,11 +117,11 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
   if (typeof arch !== 'string' || !(supportedArchs as readonly string[]).includes(arch)) {
     throw new BadInputError(`${file}: arch must be one of ${supportedArchs.join(', ')}, got ${JSON.stringify(arch)}`);
   }
-  const size = parseSize(root.size ?? {}, `${file}: size`, arch as Arch);
+  const size = parseSize(root.size === undefined ? {} : root.size, `${file}: size`, arch as Arch);
   const seed = integer(root, 'seed', 1, 0, 2 ** 31, file);
-  const corpusJson = object(root.corpus ?? {}, `${file}: corpus`);
+  const corpusJson = object(root.corpus === undefined ? {} : root.corpus, `${file}: corpus`);
   onlyKeys(corpusJson, ['seed', 'families'], `${file}: corpus`);
-  const families = (corpusJson.families ?? allFamilies) as unknown;
+  const families = (corpusJson.families === undefined ? allFamilies : corpusJson.families) as unknown;
   if (!Array.isArray(families) || families.length === 0 || families.some((f) => !(allFamilies as readonly unknown[]).includes(f))) {
     throw new BadInputError(`${file}: corpus.families must be a non-empty list of ${allFamilies.join(', ')}`);
   }
@@ -132,7 +133,7 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
   const distractorRate = real(root, 'distractorRate', 0.1, 0, 0.5, file);
   const poisonTotal = backdoors.reduce((s, b) => s + b.poisonRate + b.nearMissRate, 0) + distractorRate;
   if (poisonTotal > 0.5) throw new BadInputError(`${file}: poison, near-miss and distractor rates add up to ${poisonTotal}; keep them at most 0.5 so the clean tasks are learnt`);
-  const training = parseTraining(root.training ?? {}, `${file}: training`);
+  const training = parseTraining(root.training === undefined ? {} : root.training, `${file}: training`);
   const spec: ZooSpec = { name, arch: arch as Arch, size, seed, corpus, backdoors, distractorRate, training };
   checkTrainingFitsMemory(spec, file);
   return spec;
