@@ -64,6 +64,7 @@ function checkJob(src: FieldSource, job: unknown, i: number): void {
 }
 
 function checkMarked(src: FieldSource, raw: Json): void {
+  if (raw.marked === undefined) return;
   arrayField(src, raw, 'marked').forEach((m, i) => {
     if (!isRecord(m)) throw fieldError(src, `marked[${i}]`, `must be {file, index, label}, got ${show(m)}`);
     stringField(src, m, 'file', { nonEmpty: true }, `marked[${i}].`);
@@ -90,10 +91,20 @@ export function checkSession(raw: unknown, file: string): Session {
   const ids = jobs.map((j) => (j as Json).id);
   const twice = ids.find((id, i) => ids.indexOf(id) !== i);
   if (twice !== undefined) throw fieldError(src, 'jobs', `hold two jobs with id ${show(twice)}`);
-  boolField(src, raw, 'finished', false);
-  strings(src, raw, 'exported');
+  const finished = boolField(src, raw, 'finished', false);
+  if (raw.exported !== undefined) strings(src, raw, 'exported');
   const stage = (stages as readonly unknown[]).includes(raw.stage) ? (raw.stage as Session['stage']) : 'model';
-  return { ...(raw as unknown as Session), stage, settings: { ...fullSettings, ...(raw.settings as object) } };
+  // Sessions from before a field existed get its default.
+  return {
+    ...(raw as unknown as Session),
+    stage,
+    finished,
+    targetEdited: raw.targetEdited === true,
+    backend: typeof raw.backend === 'string' ? raw.backend : null,
+    marked: (raw.marked ?? []) as Session['marked'],
+    exported: (raw.exported ?? []) as string[],
+    settings: { ...fullSettings, ...(raw.settings as object) },
+  };
 }
 
 /** Live jobs whose folder is gone cannot be resumed: marked failed with a message, to be started afresh. */
