@@ -116,6 +116,7 @@ export const gcgCommand: Command = {
     };
     let init = str(args, 'init');
     const prior = str(args, 'prior');
+    const restrict = num(args, 'restrict-prior', 0, { min: 0, integer: true }); // checked even without --prior
     if (prior !== undefined) {
       if (prior !== 'embedding-diff') throw new BadInputError(`--prior must be embedding-diff, got '${prior}'`);
       const sibling = card ? siblingDir(dir, card) : null;
@@ -124,7 +125,6 @@ export const gcgCommand: Command = {
       const ranking = await embeddingDifference(model, siblingModel);
       disposeModel(siblingModel);
       init ??= priorInitString(ranking, length);
-      const restrict = num(args, 'restrict-prior', 0, { min: 0, integer: true });
       if (restrict > 0) config.allowedIds = ranking.slice(0, restrict).map((t) => t.id);
       io.log(`embedding-difference prior: top tokens ${ranking.slice(0, 8).map((t) => JSON.stringify(t.text)).join(' ')}`);
     }
