@@ -236,7 +236,7 @@ export const sessionCase: Generator = (rng, bases) => {
       [['jobs', 1], [(session.jobs as JsonValue[])[0]!]],
     ]);
   } else if (how === 5) {
-    const field = rng.pick(['format', 'id', 'prompts', 'settings', 'jobs', 'marked', 'target']);
+    const field = rng.pick(['format', 'id', 'prompts', 'settings', 'jobs', 'target', 'created']);
     edit = { out: jsonBytes(setPath(session, [field], undefined)), mutation: `without ${field}` };
   } else edit = wholeFile(rng, bases.session);
   return { mutation: `session.json ${edit.mutation}`, files: { 'session/session.json': edit.out }, argv: ['tui', '--session', '{case}/session'], expect: 1 };
