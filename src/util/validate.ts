@@ -32,7 +32,7 @@ export function readTextFile(file: string, fix: string): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     const at = firstBadUtf8(bytes);
-    throw new BadFileError(file, `is not valid UTF-8 text (bad byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); ${fix}`);
+    throw new BadFileError(file, `not valid UTF-8 text (bad byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); ${fix}`);
   }
 }
 
@@ -59,7 +59,7 @@ export function readJsonFile(file: string, fix: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new BadFileError(file, `is not valid JSON (${(err as Error).message.replace(/\s+/g, ' ').slice(0, 160)}); ${fix}`);
+    throw new BadFileError(file, `not valid JSON (${(err as Error).message.replace(/\s+/g, ' ').slice(0, 160)}); ${fix}`);
   }
 }
 

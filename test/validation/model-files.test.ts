@@ -162,5 +162,5 @@ test('a config.json with bytes that are not UTF-8 is refused, the byte shown esc
     const text = readFileSync(path);
     writeFileSync(path, Buffer.concat([text.subarray(0, 20), Buffer.from([0xff, 0x00]), text.subarray(20)]));
   });
-  await refused(() => loadModel(dir), 'config.json', /is not valid UTF-8 text \(bad byte 0xff at offset 20\)/);
+  await refused(() => loadModel(dir), 'config.json', /not valid UTF-8 text \(bad byte 0xff at offset 20\)/);
 });
