@@ -4,7 +4,7 @@ import type { Bases, Draft, Generator } from './case.js';
 import { gcgArgv, modelFolder } from './case.js';
 import type { JsonValue } from './mutate.js';
 import { badCount, flipStructural, garbage, insertNonUtf8, jsonBytes, notABool, notAList, notAnObject, notAString, setPath, truncateJson } from './mutate.js';
-import { joinSafetensors, metadataSpan, poisonWeight, splitSafetensors, tensorNames } from './safetensors-bytes.js';
+import { joinSafetensors, metadataSpan, poisonWeight, shard, splitSafetensors, tensorNames } from './safetensors-bytes.js';
 
 const parse = (bytes: Buffer) => JSON.parse(bytes.toString('utf8')) as JsonValue;
 const show = (v: JsonValue | undefined) => (v === undefined ? 'deleted' : JSON.stringify(v).slice(0, 40));
@@ -137,9 +137,54 @@ function headerEdit(rng: Random, header: Record<string, JsonValue>): { header: J
   return { header: setPath(header, [name], value), mutation: `${name} entry ${show(value)}` };
 }
 
+const indexFile = 'model.safetensors.index.json';
+
+/** The checkpoint split into two shards with an index, then the index or a shard broken. */
+function shardedCase(rng: Random, bases: Bases, name: string): Draft {
+  const files: Record<string, Buffer> = shard(bases.tiny[name]!['model.safetensors']!);
+  const index = JSON.parse(files[indexFile]!.toString('utf8')) as { weight_map: Record<string, string> };
+  const tensors = Object.keys(index.weight_map).sort();
+  const tensor = rng.pick(tensors);
+  const other = index.weight_map[tensor]!.includes('00001') ? 'model-00002-of-00002.safetensors' : 'model-00001-of-00002.safetensors';
+  const how = rng.int(0, 8);
+  let mutation: string;
+  if (how <= 1) {
+    const value = rng.pick<JsonValue>([other, `../${other}`, '/etc/passwd', '', '.', 5, null, 'model-00003-of-00002.safetensors', `sub/${other}`]);
+    files[indexFile] = jsonBytes(setPath(index as unknown as JsonValue, ['weight_map', tensor], value));
+    mutation = `weight_map[${tensor}] = ${show(value)}`;
+  } else if (how === 2) {
+    files[indexFile] = jsonBytes(setPath(index as unknown as JsonValue, ['weight_map', tensor], undefined));
+    mutation = `weight_map without ${tensor}`;
+  } else if (how === 3) {
+    files[indexFile] = jsonBytes(setPath(index as unknown as JsonValue, ['weight_map', 'ghost.weight'], other));
+    mutation = 'weight_map lists a tensor no shard holds';
+  } else if (how === 4) {
+    const value = rng.pick<JsonValue>([undefined as unknown as JsonValue, [], 'x', null, 5]);
+    files[indexFile] = jsonBytes(setPath(index as unknown as JsonValue, ['weight_map'], value ?? undefined));
+    mutation = `weight_map ${show(value)}`;
+  } else if (how === 5) {
+    delete files[rng.pick(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'])];
+    mutation = 'a shard file missing';
+  } else if (how === 6) {
+    files['model.safetensors'] = bases.tiny[name]!['model.safetensors']!;
+    mutation = 'both model.safetensors and the index';
+  } else if (how === 7) {
+    const bytes = files[indexFile]!;
+    files[indexFile] = rng.chance(0.5) ? truncateJson(bytes, rng) : insertNonUtf8(bytes, rng);
+    mutation = 'index cut short or not UTF-8';
+  } else {
+    const shardName = rng.pick(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+    const poisoned = poisonWeight(files[shardName]!, rng);
+    files[shardName] = poisoned.bytes;
+    mutation = `a non-finite value in ${poisoned.tensor} (${shardName})`;
+  }
+  return { mutation: `${name} sharded: ${mutation}`, files: { 'config.json': { link: `${bases.dir}/${name}/config.json` }, ...files }, argv: ['info', '{case}'], expect: 1 };
+}
+
 export const weightsCase: Generator = (rng, bases) => {
   const name = tinyName(rng, bases);
   const bytes = bases.tiny[name]!['model.safetensors']!;
+  if (rng.chance(0.25)) return shardedCase(rng, bases, name);
   const how = rng.int(0, 7);
   let out: Buffer;
   let mutation: string;

@@ -5,6 +5,7 @@ import { gcgArgv, kinds, modelFolder } from './case.js';
 import { cardCase, configCase, tokenizerCase, weightsCase } from './cases-model.js';
 import { sessionCase, specCase, stateCase, vectorsCase } from './cases-files.js';
 import { flagsCase } from './cases-flags.js';
+import { shard } from './safetensors-bytes.js';
 
 const generators: Record<Kind, Generator> = {
   config: configCase,
@@ -25,13 +26,15 @@ const generators: Record<Kind, Generator> = {
 export function controls(bases: Bases): FuzzCase[] {
   const tiny = Object.keys(bases.tiny).sort()[0]!;
   const link = (path: string) => ({ link: `${bases.dir}/${path}` });
-  const control = (kind: Kind, mutation: string, files: FuzzCase['files'], argv: string[], expect = 0): FuzzCase => ({ id: `control-${kind}`, kind, mutation, files, argv, expect, control: true });
+  let n = 0;
+  const control = (kind: Kind, mutation: string, files: FuzzCase['files'], argv: string[], expect = 0): FuzzCase => ({ id: `control-${kind}-${n++}`, kind, mutation, files, argv, expect, control: true });
   return [
     control('config', `${tiny} as shipped`, { 'config.json': link(`${tiny}/config.json`), 'model.safetensors': link(`${tiny}/model.safetensors`) }, ['info', '{case}']),
     control('tokenizer', 'the model folder as shipped', modelFolder(bases, {}), ['info', '{case}']),
     control('card', 'card.json as shipped', modelFolder(bases, {}), gcgArgv('{case}', '{case}/state.json', 1)),
     control('vectors', 'a JSON vector set written by steer train --out v.json', { 'v.json': bases.vectorsJson }, ['steer', 'show', '{case}/v.json', '--model', '{bases}/model', '--prompt', 'hi', '--max-tokens', '1']),
-    control('weights', 'a safetensors vector set', { 'v.safetensors': bases.vectorsSafetensors }, ['steer', 'show', '{case}/v.safetensors', '--model', '{bases}/model', '--prompt', 'hi', '--max-tokens', '1']),
+    control('vectors', 'a safetensors vector set', { 'v.safetensors': bases.vectorsSafetensors }, ['steer', 'show', '{case}/v.safetensors', '--model', '{bases}/model', '--prompt', 'hi', '--max-tokens', '1']),
+    control('weights', `${tiny} split into two shards with an index`, { 'config.json': link(`${tiny}/config.json`), ...shard(bases.tiny[tiny]!['model.safetensors']!) }, ['info', '{case}']),
     control('state', 'the state resumed for one more step', { 'state.json': bases.state }, gcgArgv('{bases}/model', '{case}/state.json', 3)),
     control('session', 'session.json as written (no terminal: exit 2)', { 'session/session.json': bases.session }, ['tui', '--session', '{case}/session'], 2),
   ];

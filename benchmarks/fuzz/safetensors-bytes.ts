@@ -69,3 +69,33 @@ export function poisonWeight(bytes: Buffer, rng: Random, tensor?: string): { byt
   else out.writeUInt16LE(kind === 'nan' ? 0x7fc0 : kind === 'inf' ? 0x7f80 : 0xff80, offset);
   return { bytes: out, tensor: name };
 }
+
+/** A single-file checkpoint split as Hugging Face shards it: two shard files and the index naming them. */
+export function shard(bytes: Buffer): Record<string, Buffer> {
+  const { header, data } = splitSafetensors(bytes);
+  const names = tensorNames(header).sort((a, b) => offsetsOf(header, a)[0] - offsetsOf(header, b)[0]);
+  const halves = [names.slice(0, names.length >> 1), names.slice(names.length >> 1)];
+  const files: Record<string, Buffer> = {};
+  const weightMap: Record<string, string> = {};
+  halves.forEach((part, i) => {
+    const file = `model-0000${i + 1}-of-00002.safetensors`;
+    const partHeader: Record<string, JsonValue> = {};
+    const chunks: Buffer[] = [];
+    let offset = 0;
+    for (const name of part) {
+      const [b, e] = offsetsOf(header, name);
+      const entry = header[name] as { dtype: string; shape: number[] };
+      partHeader[name] = { dtype: entry.dtype, shape: entry.shape, data_offsets: [offset, offset + e - b] };
+      chunks.push(data.subarray(b, e));
+      offset += e - b;
+      weightMap[name] = file;
+    }
+    files[file] = joinSafetensors(partHeader, Buffer.concat(chunks));
+  });
+  files['model.safetensors.index.json'] = Buffer.from(JSON.stringify({ metadata: { total_size: data.length }, weight_map: weightMap }, null, 2));
+  return files;
+}
+
+function offsetsOf(header: Record<string, JsonValue>, name: string): [number, number] {
+  return (header[name] as { data_offsets: [number, number] }).data_offsets;
+}
