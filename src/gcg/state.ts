@@ -40,7 +40,7 @@ export interface StateShape {
 
 export function loadGcgState(file: string, key: string, shape: StateShape): GcgState | null {
   if (!existsSync(file)) return null;
-  const raw = readJsonObject(file);
+  const raw = readJsonObject(file, 'delete the state file to start the run afresh, or pick another --state file');
   if (raw.format !== 'triggerfish-gcg-state/1') throw new BadFileError(file, 'not a GCG state file; pick another --state file (this one is left as it is)');
   if (raw.key !== key) throw new BadFileError(file, 'this state belongs to a run with other inputs (model, prompts, target or settings); delete it or pick another --state file');
   checkStateFields(raw, file, shape);

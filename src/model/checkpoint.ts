@@ -28,10 +28,11 @@ export function readConfig(dir: string): ModelConfig {
   return parseConfig(readJsonObject(file), file);
 }
 
-export function readJsonObject(file: string): Record<string, unknown> {
+/** Reads a JSON object; `fix` ends every refusal (what the user should do about this file). */
+export function readJsonObject(file: string, fix = "restore it (from the model's source, or by rerunning what wrote it)"): Record<string, unknown> {
   if (!existsSync(file)) throw new BadFileError(file, 'file not found');
-  const parsed = readJsonFile(file, 'restore the file or delete it');
-  if (!isRecord(parsed)) throw new BadFileError(file, 'expected a JSON object; restore the file or delete it');
+  const parsed = readJsonFile(file, fix);
+  if (!isRecord(parsed)) throw new BadFileError(file, `expected a JSON object; ${fix}`);
   return parsed;
 }
 
