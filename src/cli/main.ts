@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { TriggerfishError, BadInputError } from '../errors.js';
+import { printable } from '../util/printable.js';
 import type { Command } from './command.js';
 import { stdio } from './command.js';
 import { commands } from './commands.js';
@@ -85,7 +86,7 @@ export function reportError(err: unknown): number {
   }
   if (process.env.TRIGGERFISH_DEBUG) stdio.log(err instanceof Error ? (err.stack ?? err.message) : String(err));
   else {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    const message = printable(err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)).slice(0, 300);
     stdio.log(`triggerfish: internal error: ${message} (run with TRIGGERFISH_DEBUG=1 for the stack trace, and please report it)`);
   }
   return 70;
