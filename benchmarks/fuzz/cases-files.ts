@@ -1,6 +1,6 @@
 /** Broken files a run reads besides the model: zoo specs, vector sets, GCG state files and UI sessions. */
 import type { Random } from '../../src/util/random.js';
-import type { Bases, Draft, Generator } from './case.js';
+import type { Generator } from './case.js';
 import { gcgArgv } from './case.js';
 import type { JsonValue, Path } from './mutate.js';
 import { badCount, flipStructural, garbage, getPath, insertNonUtf8, jsonBytes, notABool, notAList, notAnObject, notAString, setPath, truncateJson } from './mutate.js';
@@ -242,4 +242,3 @@ export const sessionCase: Generator = (rng, bases) => {
   return { mutation: `session.json ${edit.mutation}`, files: { 'session/session.json': edit.out }, argv: ['tui', '--session', '{case}/session'], expect: 1 };
 };
 
-export type { Bases, Draft };

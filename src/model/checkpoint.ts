@@ -4,7 +4,7 @@
  * tensor names, shapes and dtype as the one it was loaded from, so Python `transformers` reads it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadFileError } from '../errors.js';
 import type { ModelConfig } from './config.js';

@@ -59,11 +59,6 @@ export function adoptChild(child: ChildProcess, options: AdoptOptions = {}): Chi
   return child;
 }
 
-/** Children still running (for tests and for a parent that must wait for them). */
-export function liveChildren(): number {
-  return live.size;
-}
-
 /** Resolves, once its output streams are drained too, with the child's exit code, or null when a signal ended it. */
 export function exitCodeOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('close', (code) => resolve(code)));

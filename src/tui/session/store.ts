@@ -2,7 +2,7 @@
  * Session folders: sessions/<date>-<n>/ under the current directory, each holding session.json
  * and a jobs/ folder with one sub-folder per job (spec, state, result, stderr log).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadFileError } from '../../errors.js';
 import { isLive } from '../jobs/specs.js';
