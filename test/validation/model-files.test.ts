@@ -164,3 +164,25 @@ test('a config.json with bytes that are not UTF-8 is refused, the byte shown esc
   });
   await refused(() => loadModel(dir), 'config.json', /not valid UTF-8 text \(bad byte 0xff at offset 20\)/);
 });
+
+test('a tensor larger than memory (a sparse file) is refused before it is read', async () => {
+  const { openSafetensors } = await import('../../src/model/safetensors.js');
+  const { freemem, totalmem } = await import('node:os');
+  const { openSync, closeSync, ftruncateSync, writeSync } = await import('node:fs');
+  const bytes = Math.ceil(Math.min(freemem(), totalmem()) / 4) * 4; // one F32 tensor as large as the free memory
+  const header = Buffer.from(JSON.stringify({ huge: { dtype: 'F32', shape: [bytes / 4], data_offsets: [0, bytes] } }).padEnd(120, ' '));
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(header.length));
+  const file = join(scratch, 'sparse.safetensors');
+  const fd = openSync(file, 'w');
+  writeSync(fd, Buffer.concat([prefix, header]));
+  ftruncateSync(fd, 8 + header.length + bytes); // sparse: no disk space used
+  closeSync(fd);
+  const st = openSafetensors(file);
+  try {
+    assert.throws(() => st.readFloat32('huge'), (err: unknown) => err instanceof BadFileError && /tensor huge needs about .* but this machine has .* to spare/.test(err.message));
+  } finally {
+    st.close();
+  }
+  rmSync(file);
+});
