@@ -14,7 +14,7 @@ import type { Kind } from './fuzz/case.js';
 import { kinds } from './fuzz/case.js';
 import { generateCases } from './fuzz/cases.js';
 import { summarise } from './fuzz/summary.js';
-import { runCases, snapshot } from './fuzz/run.js';
+import { killAllCases, runCases, snapshot } from './fuzz/run.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +35,13 @@ if (unknown) {
   process.exit(2);
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
+// Case processes lead their own process groups, out of the terminal's reach: stopping the campaign stops them.
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(name, () => {
+    killAllCases();
+    process.exit(130);
+  });
+}
 const work = mkdtempSync(join(tmpdir(), 'triggerfish-fuzz-'));
 const started = performance.now();
 const bases = makeBases(join(work, 'bases'), log);

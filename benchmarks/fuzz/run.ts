@@ -100,17 +100,59 @@ function rssMb(pid: number): number {
   }
 }
 
-/** Kills the child when it runs past the time or memory limit; says which limit ended it. */
+/**
+ * Every case process (and worker) leads its own process group, so that killing it takes along what it
+ * started (zoo build's trainers): a killed parent can forward nothing.
+ */
+const groups = new Set<number>();
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+function adopt(child: ChildProcess, options: RunOptions): ChildProcess {
+  if (child.pid === undefined) return child;
+  const pid = child.pid;
+  groups.add(pid);
+  child.once('exit', () => {
+    groups.delete(pid);
+    try {
+      process.kill(-pid, 'SIGKILL'); // anything the case left running in its group
+    } catch {
+      // the group is already empty
+    }
+  });
+  if (options.niceness) setPriority(pid, options.niceness);
+  return child;
+}
+
+/** Kills every case process group still running (the campaign itself is stopping). */
+export function killAllCases(): void {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Kills the child's group when it runs past the time or memory limit; says which limit ended it. */
 function watch(child: ChildProcess, options: RunOptions): { stop(): void; reason(): 'hang' | 'memory' | undefined } {
   let reason: 'hang' | 'memory' | undefined;
   const timer = setTimeout(() => {
     reason = 'hang';
-    child.kill('SIGKILL');
+    killGroup(child);
   }, options.timeoutMs);
   const poll = setInterval(() => {
     if (child.pid !== undefined && rssMb(child.pid) > options.memoryMb) {
       reason = 'memory';
-      child.kill('SIGKILL');
+      killGroup(child);
     }
   }, 200);
   return {
@@ -125,12 +167,11 @@ function watch(child: ChildProcess, options: RunOptions): { stop(): void; reason
 function runAsProcess(argv: string[], cwd: string, options: RunOptions): Promise<Raw> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [`--max-old-space-size=${options.memoryMb}`, bin, ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid !== undefined && options.niceness) setPriority(child.pid, options.niceness);
+    const child = adopt(spawn(process.execPath, [`--max-old-space-size=${options.memoryMb}`, bin, ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), options);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     const watcher = watch(child, options);
     child.on('close', (code) => {
       watcher.stop();
@@ -153,8 +194,7 @@ class Lane {
   }
 
   private start(): Promise<void> {
-    const child = fork(workerFile, [], { cwd: this.cwd, execArgv: ['--import', tsxLoader, `--max-old-space-size=${this.options.memoryMb}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    if (child.pid !== undefined && this.options.niceness) setPriority(child.pid, this.options.niceness);
+    const child = adopt(fork(workerFile, [], { cwd: this.cwd, execArgv: ['--import', tsxLoader, `--max-old-space-size=${this.options.memoryMb}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true }), this.options);
     child.stderr!.resume(); // stray writes from outside a case (none expected) must not block the worker
     this.child = child;
     this.served = 0;
@@ -193,7 +233,7 @@ class Lane {
   }
 
   kill(): void {
-    this.child?.kill('SIGKILL');
+    if (this.child) killGroup(this.child);
     this.child = null;
   }
 }

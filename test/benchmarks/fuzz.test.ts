@@ -12,10 +12,13 @@ import { makeBases } from '../../benchmarks/fuzz/bases.js';
 import type { Bases, FuzzCase } from '../../benchmarks/fuzz/case.js';
 import { kinds } from '../../benchmarks/fuzz/case.js';
 import { generateCases } from '../../benchmarks/fuzz/cases.js';
-import { judge, runCases, snapshot } from '../../benchmarks/fuzz/run.js';
+import { judge, killAllCases, runCases, snapshot } from '../../benchmarks/fuzz/run.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tf-fuzz-test-'));
-after(() => rmSync(work, { recursive: true, force: true }));
+after(() => {
+  killAllCases();
+  rmSync(work, { recursive: true, force: true });
+});
 let bases: Bases;
 before(() => {
   bases = makeBases(join(work, 'bases'));
