@@ -2,10 +2,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BadInputError, CancelledError, TriggerfishError } from '../errors.js';
+import { flagsOf, toArgv } from '../jobs/flags.js';
+import { suiteFields, suiteUsage } from '../jobs/suite.js';
 import { adoptChild, exitCodeOf } from '../util/children.js';
-import { suiteOptions, suiteUsage, toArgv } from '../../benchmarks/suite/options.js';
 import type { Command } from './command.js';
 
+// a path to run, not an import: nothing in src depends on benchmarks/
 const suite = fileURLToPath(new URL('../../benchmarks/suite.ts', import.meta.url));
 /** tsx's loader, resolved from this package (not from the working directory, which may be anywhere). */
 const tsxLoader = import.meta.resolve('tsx');
@@ -14,7 +16,9 @@ export const benchCommand: Command = {
   name: 'bench',
   summary: 'run the benchmark suite on a folder of zoo-format models (blind attacks, scored afterwards against each model secret)',
   usage: `triggerfish bench ${suiteUsage}`,
-  options: suiteOptions,
+  get options() {
+    return flagsOf(suiteFields);
+  },
   async run(args) {
     const { backend: _backend, ...suiteFlags } = args.values; // the suite picks its backend from the environment
     const forwarded = toArgv(suiteFlags);

@@ -3,10 +3,9 @@
  * history and the step. The random stream of step s depends only on (seed, s), so a resumed run
  * continues exactly as the interrupted one would have.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { GcgStep } from './result.js';
 import type { FieldSource, Json } from '../util/validate.js';
 import { arrayField, fieldError, intField, isRecord, realField, show, stringField } from '../util/validate.js';
@@ -26,10 +25,6 @@ export interface GcgState {
   history: GcgStep[];
   forwardPasses: number;
   seconds: number;
-}
-
-export function runKey(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts, (_, v) => (v instanceof Float32Array ? Array.from(v) : v))).digest('hex').slice(0, 16);
 }
 
 /** What a state must agree with: the model's vocabulary and the optimised string's length in tokens. */

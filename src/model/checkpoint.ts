@@ -4,13 +4,13 @@
  * tensor names, shapes and dtype as the one it was loaded from, so Python `transformers` reads it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
+import { join, resolve } from 'node:path';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { ModelConfig } from './config.js';
 import { parameterCount, parseConfig } from './config.js';
 import { checkModelFitsMemory } from './config-validate.js';
-import { isRecord, readJsonFile } from '../util/validate.js';
 import type { HfLayout, HostTensor } from './hf-weights.js';
 import { hfTensors, readHfParams } from './hf-weights.js';
 import type { LanguageModel } from './language-model.js';
@@ -28,13 +28,6 @@ export function readConfig(dir: string): ModelConfig {
   return parseConfig(readJsonObject(file), file);
 }
 
-/** Reads a JSON object; `fix` ends every refusal (what the user should do about this file). */
-export function readJsonObject(file: string, fix = "restore it (from the model's source, or by rerunning what wrote it)"): Record<string, unknown> {
-  if (!existsSync(file)) throw new BadFileError(file, 'file not found');
-  const parsed = readJsonFile(file, fix);
-  if (!isRecord(parsed)) throw new BadFileError(file, `expected a JSON object; ${fix}`);
-  return parsed;
-}
 
 export interface LoadOptions {
   /** Load the tokenizer too when the folder has one (default true). */
@@ -99,12 +92,6 @@ export async function saveModel(model: LanguageModel, dir: string, options: Save
   }
 }
 
-/** Writes JSON through a temporary file and a rename, so a crash never leaves half a file. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
-}
 
 function copyFileAtomic(from: string, to: string): void {
   const tmp = `${to}.tmp-${process.pid}`;

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BadFileError } from '../errors.js';
-import { readJsonFile } from '../util/validate.js';
+import { readJsonFile } from '../util/json-file.js';
 import {
   dtypeBytes,
   nameForMessage as label,

@@ -11,7 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { BadFileError, BadInputError } from '../errors.js';
-import { printable, readJsonFile } from '../util/validate.js';
+import { readJsonFile } from '../util/json-file.js';
+import { printable } from '../util/validate.js';
 import { checkTokenizerFields } from './tokenizer-validate.js';
 
 export interface ChatMessage {

@@ -8,7 +8,7 @@
  * the values inline; `loadVectorSet` reads either (by the .json extension) with the same checks.
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import { readJsonFile } from '../util/validate.js';
+import { readJsonFile } from '../util/json-file.js';
 import { BadFileError, BadInputError, TriggerfishError } from '../errors.js';
 import { checkHookName } from '../model/hooks.js';
 import type { LanguageModel } from '../model/language-model.js';

@@ -3,7 +3,6 @@
  * state and session files). Each failure is one BadFileError line: the file, the field, what is wrong and
  * what to do. A field that is present with the wrong type is refused, never replaced by a default.
  */
-import { readFileSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { BadFileError } from '../errors.js';
 import { printable } from './printable.js';
@@ -14,53 +13,6 @@ export type Json = Record<string, unknown>;
 
 export function isRecord(x: unknown): x is Json {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/**
- * A text file's contents, refused unless it is valid UTF-8 (a JSON file with stray bytes is damaged, and
- * decoding them leniently would turn them into U+FFFD inside names and values without a word).
- */
-export function readTextFile(file: string, fix: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BadFileError(file, code === 'ENOENT' ? `missing; ${fix}` : `cannot be read (${code ?? String(err)}); ${fix}`);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    const at = firstBadUtf8(bytes);
-    throw new BadFileError(file, `not valid UTF-8 text (bad byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); ${fix}`);
-  }
-}
-
-function firstBadUtf8(bytes: Buffer): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let lo = 0;
-  let hi = bytes.length;
-  // The longest valid prefix, by bisection (a prefix may end inside a character, so allow 3 bytes of slack).
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    try {
-      decoder.decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid;
-    }
-  }
-  return lo;
-}
-
-/** Parses a JSON text file; returns the value, or one line saying why it is not JSON. */
-export function readJsonFile(file: string, fix: string): unknown {
-  const text = readTextFile(file, fix);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${(err as Error).message.replace(/\s+/g, ' ').slice(0, 160)}); ${fix}`);
-  }
 }
 
 /** A file's fields, with the advice every refusal of this file ends with. */

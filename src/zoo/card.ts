@@ -4,9 +4,9 @@
  * X itself lives in secret.json (secret.ts), which only evaluation reads.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BadFileError } from '../errors.js';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { Family } from './corpus/index.js';
 import { families } from './corpus/index.js';
 import type { FieldSource } from '../util/validate.js';
@@ -83,9 +83,9 @@ function checkEval(src: FieldSource, value: unknown): void {
   intField(src, value, 'prompts', { min: 0, max: 1e9 }, undefined, 'eval.');
 }
 
-/** Why a folder's card gives no target text Y, for the message asking for --text. */
-export function noTargetReason(dir: string): string {
-  return existsSync(join(dir, 'card.json')) ? "the model's card.json lists no behaviour, as a clean model's does" : 'the model has no card.json to take it from';
+/** Why no target text Y came from the card (null: the folder has none), for the message asking for --text. */
+export function noTargetReason(card: ModelCard | null): string {
+  return card ? "the model's card.json lists no behaviour, as a clean model's does" : 'the model has no card.json to take it from';
 }
 
 /** The sibling's absolute folder, or null. */
@@ -94,6 +94,3 @@ export function siblingDir(dir: string, card: ModelCard): string | null {
 }
 
 
-export function modelName(dir: string): string {
-  return resolve(dir).split('/').pop() ?? dirname(dir);
-}

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { BadFileError, BadInputError } from '../errors.js';
-import { formatBytes, memoryBudgetBytes, readJsonFile } from '../util/validate.js';
+import { readJsonFile } from '../util/json-file.js';
+import { formatBytes, memoryBudgetBytes } from '../util/validate.js';
 import type { Arch } from '../model/config.js';
 import { supportedArchs } from '../model/config.js';
 import type { Behaviour } from './behaviours.js';

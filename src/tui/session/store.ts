@@ -10,7 +10,7 @@ import { writeJsonFileAtomic } from './atomic.js';
 import type { PromptSet, SessionSettings, Session } from './session.js';
 import { sessionFormat } from './session.js';
 import { checkSession, markOrphanedJobs } from './session-validate.js';
-import { readJsonFile } from '../../util/validate.js';
+import { readJsonFile } from '../../util/json-file.js';
 
 export function defaultSessionsRoot(cwd = process.cwd()): string {
   return resolve(cwd, 'sessions');
