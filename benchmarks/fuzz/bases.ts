@@ -50,8 +50,9 @@ export function makeBases(dir: string, log: (line: string) => void = () => {}): 
       tiny[name][file] = readFileSync(join(dir, name, file));
     }
   }
+  writeFileSync(join(dir, 'prompts.txt'), 'What is 2 + 2?\n');
   log('making the base GCG state and vector sets with the real CLI');
-  runCli(gcgArgv(join(dir, 'model'), join(dir, 'state.json'), 2), dir);
+  runCli(gcgArgv(join(dir, 'model'), join(dir, 'state.json'), 2).map((a) => a.replace('{bases}', dir)), dir);
   runCli(['steer', 'train', '--kind', 'random', '--count', '2', '--model', join(dir, 'model'), '--out', join(dir, 'vectors.safetensors')], dir);
   runCli(['steer', 'train', '--kind', 'random', '--count', '2', '--model', join(dir, 'model'), '--out', join(dir, 'vectors.json')], dir);
   const specDir = join(repo, 'benchmarks', 'zoo-specs');

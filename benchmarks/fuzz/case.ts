@@ -41,7 +41,13 @@ export type Generator = (rng: Random, bases: Bases) => Draft;
 
 /** argv of the GCG run the base state came from; only --steps and --state may differ (they are not in its key). */
 export function gcgArgv(model: string, state: string, steps: number): string[] {
-  return ['gcg', '--model', model, '--steps', String(steps), '--width', '4', '--topk', '4', '--batch', '4', '--length', '3', '--asr-every', '0', '--prompt', 'hi', '--seed', '0', '--state', state];
+  const prompts = '{bases}/prompts.txt'; // one prompt, optimised over and held out alike: a cheap step and ASR check
+  return ['gcg', '--model', model, '--steps', String(steps), '--width', '4', '--topk', '4', '--batch', '4', '--length', '3', '--asr-every', '0', '--prompts', prompts, '--held-out', prompts, '--asr-tokens', '2', '--seed', '0', '--state', state];
+}
+
+/** argv of `steer show` on a vector file, one prompt and one token. */
+export function showArgv(file: string): string[] {
+  return ['steer', 'show', file, '--model', '{bases}/model', '--prompts', '{bases}/prompts.txt', '--max-tokens', '1'];
 }
 
 /** The model folder with every file linked to the base copy except those given. */

@@ -1,7 +1,7 @@
 /** Broken files a run reads besides the model: zoo specs, vector sets, GCG state files and UI sessions. */
 import type { Random } from '../../src/util/random.js';
 import type { Generator } from './case.js';
-import { gcgArgv } from './case.js';
+import { gcgArgv, showArgv } from './case.js';
 import type { JsonValue, Path } from './mutate.js';
 import { badCount, flipStructural, garbage, getPath, insertNonUtf8, jsonBytes, notABool, notAList, notAnObject, notAString, setPath, truncateJson } from './mutate.js';
 import { joinSafetensors, metadataSpan, poisonWeight, splitSafetensors } from './safetensors-bytes.js';
@@ -163,7 +163,7 @@ export const vectorsCase: Generator = (rng, bases) => {
   const asJson = rng.chance(0.5);
   const edit = asJson ? jsonVectors(rng, bases.vectorsJson) : safetensorsVectors(rng, bases.vectorsSafetensors);
   const file = asJson ? 'v.json' : 'v.safetensors';
-  return { mutation: `${file} ${edit.mutation}`, files: { [file]: edit.out }, argv: ['steer', 'show', `{case}/${file}`, '--model', '{bases}/model', '--prompt', 'hi', '--max-tokens', '1'], expect: 1 };
+  return { mutation: `${file} ${edit.mutation}`, files: { [file]: edit.out }, argv: showArgv(`{case}/${file}`), expect: 1 };
 };
 
 export const stateCase: Generator = (rng, bases) => {

@@ -1,7 +1,7 @@
 /** The campaign's cases: seeded, so the same seed always gives the same cases, spread evenly over kinds. */
 import { Random } from '../../src/util/random.js';
 import type { Bases, FuzzCase, Generator, Kind } from './case.js';
-import { gcgArgv, kinds, modelFolder } from './case.js';
+import { gcgArgv, kinds, modelFolder, showArgv } from './case.js';
 import { cardCase, configCase, tokenizerCase, weightsCase } from './cases-model.js';
 import { sessionCase, specCase, stateCase, vectorsCase } from './cases-files.js';
 import { flagsCase } from './cases-flags.js';
@@ -32,8 +32,8 @@ export function controls(bases: Bases): FuzzCase[] {
     control('config', `${tiny} as shipped`, { 'config.json': link(`${tiny}/config.json`), 'model.safetensors': link(`${tiny}/model.safetensors`) }, ['info', '{case}']),
     control('tokenizer', 'the model folder as shipped', modelFolder(bases, {}), ['info', '{case}']),
     control('card', 'card.json as shipped', modelFolder(bases, {}), gcgArgv('{case}', '{case}/state.json', 1)),
-    control('vectors', 'a JSON vector set written by steer train --out v.json', { 'v.json': bases.vectorsJson }, ['steer', 'show', '{case}/v.json', '--model', '{bases}/model', '--prompt', 'hi', '--max-tokens', '1']),
-    control('vectors', 'a safetensors vector set', { 'v.safetensors': bases.vectorsSafetensors }, ['steer', 'show', '{case}/v.safetensors', '--model', '{bases}/model', '--prompt', 'hi', '--max-tokens', '1']),
+    control('vectors', 'a JSON vector set written by steer train --out v.json', { 'v.json': bases.vectorsJson }, showArgv('{case}/v.json')),
+    control('vectors', 'a safetensors vector set', { 'v.safetensors': bases.vectorsSafetensors }, showArgv('{case}/v.safetensors')),
     control('weights', `${tiny} split into two shards with an index`, { 'config.json': link(`${tiny}/config.json`), ...shard(bases.tiny[tiny]!['model.safetensors']!) }, ['info', '{case}']),
     control('state', 'the state resumed for one more step', { 'state.json': bases.state }, gcgArgv('{bases}/model', '{case}/state.json', 3)),
     control('session', 'session.json as written (no terminal: exit 2)', { 'session/session.json': bases.session }, ['tui', '--session', '{case}/session'], 2),

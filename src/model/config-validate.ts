@@ -5,7 +5,6 @@
  */
 import type { FieldSource, IntRange, Json } from '../util/validate.js';
 import { checkMemoryBudget, fieldError, formatBytes, isRecord, show } from '../util/validate.js';
-import type { ModelConfig } from './config.js';
 
 /** Generous bounds: far above any model this toolkit can run on one machine, far below what would overflow. */
 export const configLimits = {
@@ -48,8 +47,21 @@ export function ropeScalingKind(raw: Json): string | null {
   return kind === 'default' ? null : show(kind);
 }
 
+/** The parsed sizes the cross-field checks read (a ModelConfig has them all). */
+interface ConfigSizes {
+  arch: string;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  dModel: number;
+  dFf: number;
+  vocabSize: number;
+  maxPositions: number;
+  raw: Record<string, unknown>;
+}
+
 /** Cross-field checks that the fields alone cannot make. */
-export function checkConfigShape(c: ModelConfig, src: FieldSource): void {
+export function checkConfigShape(c: ConfigSizes, src: FieldSource): void {
   const headsField = c.arch === 'gpt2' ? 'n_head' : 'num_attention_heads';
   if (c.nKvHeads > c.nHeads || c.nHeads % c.nKvHeads !== 0) {
     throw fieldError(src, 'num_key_value_heads', `${c.nKvHeads} must divide ${headsField} ${c.nHeads}`);

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -36,7 +37,9 @@ function shippedCopy(): string {
   rmSync(join(dir, 'secret.json'));
   return dir;
 }
-const tiny = ['--steps', '2', '--width', '4', '--topk', '4', '--batch', '4', '--length', '3', '--asr-every', '0', '--prompt', 'hi'];
+const promptFile = join(scratch, 'prompts.txt');
+writeFileSync(promptFile, 'What is 2 + 2?\n');
+const tiny = ['--steps', '2', '--width', '4', '--topk', '4', '--batch', '4', '--length', '3', '--asr-every', '0', '--prompts', promptFile, '--held-out', promptFile, '--asr-tokens', '2'];
 
 test('a missing tokenizer.json exits 1 (a bad file), not 2', () => {
   const dir = shippedCopy();
@@ -96,9 +99,34 @@ test('a GCG state with step 999 is refused with exit 1 and kept, not reported as
   assert.deepEqual(readFileSync(state), before);
 });
 
-/** Starts the children fixture, ends it as `how` says, and returns whether its child is still alive. */
+/**
+ * A long job in miniature: starts a child that would run for a minute through adoptChild, prints the
+ * child's pid, then waits. Its argument says how the parent ends: "forward" (SIGTERM is passed on to the
+ * child), "exit" (the parent exits at once; the exit hook must take the child along), "abort" (a
+ * cancelled job stops the child).
+ */
+const children = pathToFileURL(join(root, 'src', 'util', 'children.ts')).href;
+const parentScript = `
+import { spawn } from 'node:child_process';
+import { adoptChild, exitCodeOf } from '${children}';
+
+const how = process.argv[1];
+const controller = new AbortController();
+const child = adoptChild(spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' }), {
+  forwardSignals: how === 'forward',
+  signal: controller.signal,
+  graceMs: 2000,
+});
+if (how === 'exit') process.on('SIGTERM', () => process.exit(143));
+if (how === 'abort') process.on('SIGTERM', () => controller.abort());
+process.stdout.write(\`\${child.pid}\\n\`);
+const code = await exitCodeOf(child);
+process.stdout.write(\`child ended \${code}\\n\`);
+`;
+
+/** Starts the parent script, ends it as `how` says, and returns whether its child is still alive. */
 async function childLeftBehind(how: 'forward' | 'exit' | 'abort'): Promise<boolean> {
-  const parent = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'parent.ts'), how], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', parentScript, how], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().split('\n')[0]))));
   parent.kill('SIGTERM');
   await new Promise((resolve) => parent.once('close', resolve));
