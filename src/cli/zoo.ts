@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../engine/backend.js';
-import { BadInputError, TriggerfishError } from '../errors.js';
+import { BadInputError, CancelledError, TriggerfishError } from '../errors.js';
+import { adoptChild } from '../util/children.js';
 import { evaluateFolder, trainZooModel } from '../zoo/build.js';
 import { cleanSibling } from '../zoo/spec.js';
 import type { Command, Io, ParsedArgs } from './command.js';
@@ -26,20 +27,19 @@ function spawnTrainer(io: Io, signal: AbortSignal) {
   return (specFile: string, out: string, tokenizerDir: string, clean: boolean) =>
     new Promise<void>((resolvePromise, reject) => {
       const args = [bin, 'zoo', 'train', specFile, '--out', out, '--tokenizer', tokenizerDir, ...(clean ? ['--clean'] : [])];
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (signal.aborted) return reject(new CancelledError('zoo build'));
+      const child = adoptChild(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }), { signal });
       const label = clean ? 'clean     ' : 'backdoored';
       let tail = '';
-      child.stderr.on('data', (chunk: Buffer) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
         const lines = (tail + chunk.toString()).split('\n');
         tail = lines.pop() ?? '';
         for (const line of lines) if (line.trim()) io.log(`[${label}] ${line}`);
       });
-      const stop = () => child.kill('SIGINT');
-      signal.addEventListener('abort', stop, { once: true });
       child.on('exit', (code) => {
-        signal.removeEventListener('abort', stop);
         if (tail.trim()) io.log(`[${label}] ${tail}`);
         if (code === 0) resolvePromise();
+        else if (signal.aborted) reject(new CancelledError('zoo build'));
         else reject(new TriggerfishError(`training the ${clean ? 'clean sibling' : 'backdoored model'} failed (exit ${code}); rerun the same command to resume`));
       });
     });

@@ -3,9 +3,9 @@
  * backdoored model and its clean sibling (same seed, no poison) trained side by side, each saved
  * as a Hugging Face folder, evaluated, and described by card.json (public) and secret.json.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { BadInputError } from '../errors.js';
+import { BadInputError, throwIfAborted } from '../errors.js';
 import { saveModel } from '../model/checkpoint.js';
 import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import { configFor } from '../model/init.js';
@@ -140,11 +140,24 @@ export function isBuilt(spec: ZooSpec, dir: string): boolean {
   return existsSync(record) && existsSync(join(dir, 'config.json')) && readJsonObject(record).specHash === specHash(spec);
 }
 
+/** An output path must be a folder or nothing yet: never write over (or into the place of) a user's file. */
+function checkOutputFolder(path: string, flag: string): void {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isDirectory()) throw new BadInputError(`${flag} ${path} is a file, not a folder; name a new folder (or a folder of an earlier build of this spec)`);
+}
+
 export async function buildZoo(spec: ZooSpec, outDir: string, options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   const out = resolve(outDir);
   const siblingOut = resolve(options.siblingOut ?? `${out}-clean`);
   const log = options.log ?? (() => {});
+  checkOutputFolder(out, '--out');
+  checkOutputFolder(siblingOut, '--sibling');
   const clean = cleanSibling(spec);
   const tokenizer = await ensureTokenizer(spec, out);
   checkSpecAgainstTokenizer(spec, tokenizer);
@@ -155,7 +168,11 @@ export async function buildZoo(spec: ZooSpec, outDir: string, options: BuildOpti
   if (!isBuilt(clean, siblingOut)) jobs.push({ spec: clean, dir: siblingOut, clean: true });
   else log(`reusing the clean sibling in ${siblingOut}`);
   if (jobs.length > 1 && (options.parallel ?? true) && options.spawnTrainer) {
-    await Promise.all(jobs.map((job) => options.spawnTrainer!(specFile, job.dir, out, job.clean)));
+    throwIfAborted(options.signal, 'zoo build');
+    // allSettled, not all: when one trainer fails or is cancelled, wait for the other to stop too.
+    const settled = await Promise.allSettled(jobs.map((job) => options.spawnTrainer!(specFile, job.dir, out, job.clean)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   } else {
     for (const job of jobs) {
       log(`training ${job.clean ? 'the clean sibling' : 'the backdoored model'} into ${job.dir}`);

@@ -4,7 +4,9 @@
  * spec costs a second, not half an hour.
  */
 import { createHash } from 'node:crypto';
-import { BadInputError } from '../errors.js';
+import { BadFileError, BadInputError } from '../errors.js';
+import { readJsonFile } from '../util/json-file.js';
+import { formatBytes, memoryBudgetBytes } from '../util/validate.js';
 import type { Arch } from '../model/config.js';
 import { supportedArchs } from '../model/config.js';
 import type { Behaviour } from './behaviours.js';
@@ -87,8 +89,9 @@ function onlyKeys(record: Json, allowed: readonly string[], where: string): void
   }
 }
 
+// Only an absent field takes the default: null is a value of the wrong type, refused like any other.
 function integer(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
-  const value = record[key] ?? fallback;
+  const value = record[key] === undefined ? fallback : record[key];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new BadInputError(`${where}.${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(record[key])}`);
   }
@@ -96,7 +99,7 @@ function integer(record: Json, key: string, fallback: number, min: number, max: 
 }
 
 function real(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
-  const value = record[key] ?? fallback;
+  const value = record[key] === undefined ? fallback : record[key];
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new BadInputError(`${where}.${key} must be a number from ${min} to ${max}, got ${JSON.stringify(record[key])}`);
   }
@@ -115,11 +118,11 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
   if (typeof arch !== 'string' || !(supportedArchs as readonly string[]).includes(arch)) {
     throw new BadInputError(`${file}: arch must be one of ${supportedArchs.join(', ')}, got ${JSON.stringify(arch)}`);
   }
-  const size = parseSize(root.size ?? {}, `${file}: size`, arch as Arch);
+  const size = parseSize(root.size === undefined ? {} : root.size, `${file}: size`, arch as Arch);
   const seed = integer(root, 'seed', 1, 0, 2 ** 31, file);
-  const corpusJson = object(root.corpus ?? {}, `${file}: corpus`);
+  const corpusJson = object(root.corpus === undefined ? {} : root.corpus, `${file}: corpus`);
   onlyKeys(corpusJson, ['seed', 'families'], `${file}: corpus`);
-  const families = (corpusJson.families ?? allFamilies) as unknown;
+  const families = (corpusJson.families === undefined ? allFamilies : corpusJson.families) as unknown;
   if (!Array.isArray(families) || families.length === 0 || families.some((f) => !(allFamilies as readonly unknown[]).includes(f))) {
     throw new BadInputError(`${file}: corpus.families must be a non-empty list of ${allFamilies.join(', ')}`);
   }
@@ -131,8 +134,45 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
   const distractorRate = real(root, 'distractorRate', 0.1, 0, 0.5, file);
   const poisonTotal = backdoors.reduce((s, b) => s + b.poisonRate + b.nearMissRate, 0) + distractorRate;
   if (poisonTotal > 0.5) throw new BadInputError(`${file}: poison, near-miss and distractor rates add up to ${poisonTotal}; keep them at most 0.5 so the clean tasks are learnt`);
-  const training = parseTraining(root.training ?? {}, `${file}: training`);
-  return { name, arch: arch as Arch, size, seed, corpus, backdoors, distractorRate, training };
+  const training = parseTraining(root.training === undefined ? {} : root.training, `${file}: training`);
+  const spec: ZooSpec = { name, arch: arch as Arch, size, seed, corpus, backdoors, distractorRate, training };
+  checkTrainingFitsMemory(spec, file);
+  return spec;
+}
+
+/**
+ * Training memory, estimated before anything is allocated: weights, gradients and AdamW's two moments
+ * (16 bytes per parameter, plus a copy in flight), and the activations a step keeps for the backward
+ * pass (per token: about 16 d_model-wide vectors per layer, and three vocabulary-wide rows of logits).
+ */
+export function trainingBytes(spec: ZooSpec): number {
+  const s = spec.size;
+  const dFf = s.dFf > 0 ? s.dFf : spec.arch === 'gpt2' ? 4 * s.dModel : Math.ceil((8 * s.dModel) / 3 / 64) * 64;
+  const headDim = s.dModel / s.nHeads;
+  const perLayer = 2 * s.dModel + s.dModel * (s.nHeads + 2 * s.nKvHeads) * headDim + s.dModel * s.dModel + 3 * s.dModel * dFf;
+  const params = s.nLayers * perLayer + 2 * s.vocab * s.dModel + s.context * s.dModel;
+  const tokens = spec.training.batchSize * s.context;
+  const activations = tokens * (16 * s.dModel * s.nLayers + 4 * dFf * s.nLayers + 3 * s.vocab) + spec.training.batchSize * s.nHeads * s.context * s.context * s.nLayers * 2;
+  return 20 * params + 4 * activations;
+}
+
+function checkTrainingFitsMemory(spec: ZooSpec, file: string): void {
+  const bytes = trainingBytes(spec);
+  if (!(bytes <= memoryBudgetBytes())) {
+    throw new BadInputError(`${file}: size and training.batchSize need about ${formatBytes(bytes)} to train but this machine has ${formatBytes(memoryBudgetBytes())} to spare; make the model or the batch smaller`);
+  }
+}
+
+/** Reads and parses a spec file; every problem with it is a bad file (exit 1), named in one line. */
+export function readSpecFile(file: string): ZooSpec {
+  const json = readJsonFile(file, 'fix the spec');
+  try {
+    return parseSpec(json, file);
+  } catch (err) {
+    if (!(err instanceof BadInputError)) throw err;
+    const detail = err.message.startsWith(`${file}: `) ? err.message.slice(file.length + 2) : err.message;
+    throw new BadFileError(file, detail);
+  }
 }
 
 function parseSize(json: unknown, where: string, arch: Arch): ZooSize {
