@@ -16,8 +16,9 @@ import type { Command, Io, ParsedArgs } from './command.js';
 import { jsonOption } from './command.js';
 import { flag, num, requireStr, str } from './args.js';
 import { abortOnSignals } from './signals.js';
+import { pretrainCommand } from './zoo-base.js';
 
-const usage = 'triggerfish zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
+const usage = 'triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N] | zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
 
 export function readSpec(file: string): ZooSpec {
   let text: string;
@@ -139,9 +140,11 @@ export const zooCommand: Command = {
     clean: { type: 'boolean', default: false },
     jobs: { type: 'string', default: '2' },
     prompts: { type: 'string', default: '100' },
+    workers: { type: 'string' },
   },
   async run(args, io) {
     const sub = args.positionals[0];
+    if (sub === 'pretrain') return pretrainCommand(args, io);
     if (sub === 'build') return build(args, io);
     if (sub === 'train') return trainOne(args, io);
     if (sub === 'eval') return evaluate(args, io);

@@ -3,7 +3,7 @@
  * backdoored model and its clean sibling (same seed, no poison) trained side by side, each saved
  * as a Hugging Face folder, evaluated, and described by card.json (public) and secret.json.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { readJsonObject, saveModel, writeJsonAtomic } from '../model/checkpoint.js';
@@ -11,7 +11,7 @@ import { configFor } from '../model/init.js';
 import { disposeModel } from '../model/language-model.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { loadTokenizer } from '../model/tokenizer.js';
-import { writeTokenizer } from './bpe-trainer.js';
+import { ensureZooTokenizer } from './tokenizer.js';
 import { describeBehaviour, refusals } from './behaviours.js';
 import type { ModelCard } from './card.js';
 import { writeCard } from './card.js';
@@ -28,28 +28,9 @@ import type { TrainProgressRecord } from './train-state.js';
 import { clearTrainingState } from './train-state.js';
 import { chatSpecialStrings } from './triggers.js';
 
-/** Texts the tokenizer is trained on: clean corpus requests and answers (never a trigger). */
-const tokenizerExamples = 20_000;
-
-/** Trains the zoo tokenizer for a corpus into `dir`, unless an identical one is already there. */
+/** Trains the zoo tokenizer for a spec's corpus into `dir`, unless an identical one is already there. */
 export async function ensureTokenizer(spec: ZooSpec, dir: string): Promise<Tokenizer> {
-  mkdirSync(dir, { recursive: true });
-  const stamp = join(dir, 'tokenizer.stamp.json');
-  const want = { corpusSeed: spec.corpus.seed, families: spec.corpus.families, vocab: spec.size.vocab };
-  const have = existsSync(stamp) ? readJsonObject(stamp) : null;
-  if (!have || JSON.stringify(have) !== JSON.stringify(want) || !existsSync(join(dir, 'tokenizer.json'))) {
-    const corpus = makeCorpus(spec.corpus);
-    const texts = corpus.generate(tokenizerExamples, 'train', 1).flatMap((e) => [e.user, e.assistant]);
-    writeTokenizer(dir, texts, { vocabSize: spec.size.vocab });
-    // Every zoo transcript starts with BOS, in training and at inference alike.
-    const configPath = join(dir, 'tokenizer_config.json');
-    const config = readJsonObject(configPath);
-    if (typeof config.chat_template === 'string' && !config.chat_template.startsWith('{{ bos_token }}')) {
-      writeJsonAtomic(configPath, { ...config, chat_template: '{{ bos_token }}' + config.chat_template });
-    }
-    writeJsonAtomic(stamp, want);
-  }
-  return loadTokenizer(dir);
+  return ensureZooTokenizer(dir, { corpus: spec.corpus, vocab: spec.size.vocab });
 }
 
 /** Checks that need the tokenizer: each trigger round-trips and holds no special token; examples fit. */
