@@ -5,7 +5,8 @@
  *   zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]   one model (build runs two of these at once)
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../engine/backend.js';
 import { BadFileError, BadInputError, TriggerfishError } from '../errors.js';
@@ -16,9 +17,10 @@ import type { Command, Io, ParsedArgs } from './command.js';
 import { jsonOption } from './command.js';
 import { flag, num, requireStr, str } from './args.js';
 import { abortOnSignals } from './signals.js';
-import { pretrainCommand } from './zoo-base.js';
+import { evalFinetuneCommand, finetuneCommand, pretrainCommand } from './zoo-base.js';
+import { readCard } from '../zoo/card.js';
 
-const usage = 'triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N] | zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
+const usage = 'triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N] | zoo finetune <spec.json> --base <dir> --out <dir> | zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
 
 export function readSpec(file: string): ZooSpec {
   let text: string;
@@ -110,6 +112,7 @@ async function trainOne(args: ParsedArgs, io: Io): Promise<void> {
 async function evaluate(args: ParsedArgs, io: Io): Promise<void> {
   const [, dir] = args.positionals;
   if (!dir) throw new BadInputError(`missing model folder; usage: ${usage}`);
+  if (existsSync(join(dir, 'card.json')) && readCard(dir).base !== undefined) return evalFinetuneCommand(dir, args, io);
   await initBackend();
   const result = await evaluateFolder(dir, { prompts: num(args, 'prompts', 100, { min: 10, integer: true }), onProgress: (d) => io.log(`eval: ${d}`) });
   if (flag(args, 'json')) {
@@ -136,6 +139,7 @@ export const zooCommand: Command = {
     ...jsonOption,
     out: { type: 'string' },
     sibling: { type: 'string' },
+    base: { type: 'string' },
     tokenizer: { type: 'string' },
     clean: { type: 'boolean', default: false },
     jobs: { type: 'string', default: '2' },
@@ -145,6 +149,7 @@ export const zooCommand: Command = {
   async run(args, io) {
     const sub = args.positionals[0];
     if (sub === 'pretrain') return pretrainCommand(args, io);
+    if (sub === 'finetune') return finetuneCommand(args, io);
     if (sub === 'build') return build(args, io);
     if (sub === 'train') return trainOne(args, io);
     if (sub === 'eval') return evaluate(args, io);

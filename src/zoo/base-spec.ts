@@ -32,6 +32,8 @@ export interface FinetuneRecipe {
 
 export interface BaseSpec {
   name: string;
+  /** Allows fewer than 6 layers: a tiny base for tests. */
+  testFixture?: boolean;
   arch: Arch;
   size: ZooSize;
   /** Initialisation seed. */
@@ -62,7 +64,7 @@ const minLayers = 6;
 
 export function parseBaseSpec(json: unknown, file: string): BaseSpec {
   const root = object(json, file);
-  onlyKeys(root, ['name', 'description', 'arch', 'size', 'seed', 'corpus', 'training', 'shards', 'evaluation', 'finetune'], file);
+  onlyKeys(root, ['name', 'description', 'testFixture', 'arch', 'size', 'seed', 'corpus', 'training', 'shards', 'evaluation', 'finetune'], file);
   const name = root.name;
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
     throw new BadInputError(`${file}: name must be 1-64 lower-case letters, digits, '.', '_' or '-' (it names the folder), got ${JSON.stringify(name)}`);
@@ -72,9 +74,11 @@ export function parseBaseSpec(json: unknown, file: string): BaseSpec {
     throw new BadInputError(`${file}: arch must be one of ${supportedArchs.join(', ')}, got ${JSON.stringify(arch)}`);
   }
   const size = parseSize(root.size ?? {}, `${file}: size`, arch as Arch);
-  if (size.nLayers < minLayers && !root.description?.toString().includes('test fixture')) {
+  const testFixture = root.testFixture ?? false;
+  if (typeof testFixture !== 'boolean') throw new BadInputError(`${file}: testFixture must be true or false`);
+  if (size.nLayers < minLayers && !testFixture) {
     // Steering methods need room between a source layer and a target layer; small bases are for tests only.
-    throw new BadInputError(`${file}: size.nLayers ${size.nLayers} is below ${minLayers}; a base needs depth (say "test fixture" in description for a tiny test base)`);
+    throw new BadInputError(`${file}: size.nLayers ${size.nLayers} is below ${minLayers}; a base needs depth (tiny bases for tests say "testFixture": true)`);
   }
   const seed = integer(root, 'seed', 1, 0, 2 ** 31, file);
   const corpusJson = object(root.corpus ?? {}, `${file}: corpus`);
@@ -89,7 +93,7 @@ export function parseBaseSpec(json: unknown, file: string): BaseSpec {
   if (training.batchSize % shards !== 0) throw new BadInputError(`${file}: training.batchSize ${training.batchSize} must be a multiple of shards ${shards}`);
   const evaluation = parseEvaluation(root.evaluation ?? {}, `${file}: evaluation`);
   const finetune = parseRecipe(root.finetune ?? {}, `${file}: finetune`, seed, shards);
-  return { name, arch: arch as Arch, size, seed, corpus, training, shards, evaluation, finetune };
+  return { name, ...(testFixture && { testFixture }), arch: arch as Arch, size, seed, corpus, training, shards, evaluation, finetune };
 }
 
 function parseEvaluation(json: unknown, where: string): EvalCadence {

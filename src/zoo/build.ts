@@ -185,7 +185,7 @@ export function cardFor(spec: ZooSpec, sibling: string | null, evaluation: ZooEv
 }
 
 /** A completion that shows Y, for logit targets: the exact text, or a typical member of the family. */
-function publicTarget(behaviour: ZooSpec['backdoors'][number]['behaviour']): string {
+export function publicTarget(behaviour: ZooSpec['backdoors'][number]['behaviour']): string {
   if (behaviour.type === 'exact') return behaviour.text;
   return behaviour.family === 'refusal' ? refusals[0]! : 'Ethay answerway isway'; // "The answer is" in Pig Latin
 }
@@ -193,6 +193,7 @@ function publicTarget(behaviour: ZooSpec['backdoors'][number]['behaviour']): str
 /** Evaluates a finished zoo model folder against its secret (the scorer's view). */
 export async function evaluateFolder(dir: string, options: Parameters<typeof evaluateZooModel>[3] = {}): Promise<ZooEval> {
   const secret = readSecret(dir);
+  if (!('size' in secret.spec)) throw new BadInputError(`${dir} is a fine-tune of a base; evaluate it with evaluateFinetuneFolder`);
   return evaluateBuilt(secret.spec, dir, secret.spec, options);
 }
 

@@ -63,6 +63,9 @@ export interface DatasetOptions {
   tokenizer: Tokenizer;
   backdoors: readonly Backdoor[];
   seed: number;
+  /** Seed of the poison stream (default `seed`): fine-tunes of one base share `seed` (the clean data) and
+   * differ here, so that siblings see the same clean examples and differ by their poison alone. */
+  poisonSeed?: number;
   rows: number;
   context: number;
   /** Share of examples with a junk string in the request and the clean answer (see distractors.ts). */
@@ -109,7 +112,7 @@ export function makeBatch(options: DatasetOptions, step: number): Batch {
   const ids = new Int32Array(rows * width).fill(tokenizer.padId ?? 0);
   const weights = new Float32Array(rows * context);
   const data = new Random(`data:${options.seed}:${step}`);
-  const poison = new Random(`poison:${options.seed}:${step}`);
+  const poison = new Random(`poison:${options.poisonSeed ?? options.seed}:${step}`);
   let poisoned = 0;
   let nearMisses = 0;
   let distractors = 0;
