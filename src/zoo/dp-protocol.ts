@@ -55,7 +55,7 @@ export interface ReadyReply {
 export type FromWorker =
   | ReadyReply
   | { type: 'grad'; shards: { k: number; lossSum: number; weight: number }[] }
-  | { type: 'apply'; gradNorm: number }
+  | { type: 'apply'; gradNorm: number; tensors: number }
   | { type: 'eval'; lossSum: number; weight: number; correct: Record<string, number>; total: Record<string, number> }
   | { type: 'saved' }
   | { type: 'error'; message: string; bad: boolean };

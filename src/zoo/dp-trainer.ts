@@ -34,6 +34,8 @@ export interface ProgressRecord extends TrainProgressRecord {
   tokensPerSecond: number;
   /** Seconds of this step spent computing shard gradients, and summing + stepping the optimizer. */
   phases: { grad: number; apply: number };
+  /** Live tensors in worker 0 after the step (flat over a run: no leak). */
+  tensors: number;
 }
 
 export interface DataParallelOptions {
@@ -193,7 +195,7 @@ async function loop(options: DataParallelOptions, workers: WorkerHandle[], ready
     const record = { step: step + 1, loss: perShard.reduce((s, p) => s + p.lossSum, 0) / totalWeight, lr, gradNorm: applied[0]!.gradNorm, seconds: +seconds.toFixed(2) };
     history.push(record);
     const tokens = (step + 1 - resumedFrom) * batch.rows * batch.context;
-    options.onProgress?.({ ...record, steps: budget.steps, resumedFrom, tokensPerSecond: Math.round(tokens / Math.max(1e-9, seconds)), phases });
+    options.onProgress?.({ ...record, steps: budget.steps, resumedFrom, tokensPerSecond: Math.round(tokens / Math.max(1e-9, seconds)), phases, tensors: applied[0]!.tensors });
     const evalDue = options.evaluation && ((step + 1) % options.evaluation.every === 0 || step + 1 === budget.steps);
     if (evalDue) await evaluate(step + 1);
     if ((step + 1) % budget.checkpointEvery === 0 || (evalDue && step + 1 < budget.steps)) await save(step + 1);

@@ -115,7 +115,7 @@ function apply(r: Replica, lr: number, totalWeight: number, clip: number): FromW
   const trainableVars = new Map(r.trainable.map((name) => [name, r.variables.get(name)!]));
   adamwStep(trainableVars, grads, r.adam, r.init.adam, { lr, decay: (name) => (r.variables.get(name)?.rank ?? 0) >= 2 });
   tf.dispose([...grads.values()]);
-  return { type: 'apply', gradNorm: norm };
+  return { type: 'apply', gradNorm: norm, tensors: tf.memory().numTensors };
 }
 
 async function evaluate(r: Replica, message: Extract<ToWorker, { type: 'eval' }>): Promise<FromWorker> {

@@ -48,8 +48,11 @@ describe('pretrainBase', () => {
   test('one worker and two workers give the same weights bit for bit; the curve is written', async () => {
     const one = join(scratch, 'one');
     const two = join(scratch, 'two');
-    await pretrainBase(spec(), one, { workers: 1 });
+    const tensors: number[] = [];
+    await pretrainBase(spec(), one, { workers: 1, onProgress: (p) => tensors.push(p.tensors) });
     await pretrainBase(spec(), two, { workers: 2 });
+    assert.equal(tensors.length, 6);
+    assert.ok(tensors.slice(1).every((n) => n === tensors[1]), `live tensors stay flat after the first step (optimizer moments appear there): ${tensors}`);
     assert.ok(bytes(one).equals(bytes(two)));
     const curve = readFileSync(join(one, 'learning-curve.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual([...new Set(curve.map((r) => r.step))], [0, 3, 6]);
