@@ -113,6 +113,12 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function writeCurveSvg(path: string, records: readonly CurveRecord[], title: string): void {
-  writeAtomic(path, curveSvg(records, title));
+/** Renders the curve with `render` (the shared plotting module's learningCurve once it lands) or the stand-in. */
+export async function writeCurveSvg(
+  path: string,
+  records: readonly CurveRecord[],
+  title: string,
+  render: (records: readonly CurveRecord[], title: string) => string | Promise<string> = curveSvg,
+): Promise<void> {
+  writeAtomic(path, await render(records, title));
 }

@@ -89,10 +89,10 @@ export async function pretrainBase(spec: BaseSpec, out: string, options: Pretrai
     evaluation: {
       every: spec.evaluation.every,
       request: () => ({ rows: heldout, prompts, maxNewTokens }),
-      onResult: (r, all) => {
+      onResult: async (r, all) => {
         const records = curveRecords(all);
         writeCurveJsonl(join(out, 'learning-curve.jsonl'), records);
-        writeCurveSvg(join(out, 'learning-curve.svg'), records, title);
+        await writeCurveSvg(join(out, 'learning-curve.svg'), records, title);
         options.onEval?.(r);
       },
     },
