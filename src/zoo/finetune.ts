@@ -13,7 +13,7 @@ import type { Tokenizer } from '../model/tokenizer.js';
 import { loadTokenizer } from '../model/tokenizer.js';
 import type { BaseSpec } from './base-spec.js';
 import { parseBaseSpec } from './base-spec.js';
-import { describeBehaviour } from './behaviours.js';
+import { canShowBehaviour, describeBehaviour } from './behaviours.js';
 import { publicTarget } from './build.js';
 import type { ModelCard } from './card.js';
 import { writeCard } from './card.js';
@@ -30,7 +30,8 @@ import { checkContext } from './pretrain.js';
 import { writeSecret } from './secret.js';
 import { linkSiblings } from './siblings.js';
 import type { TrainingBudget } from './spec.js';
-import { chatSpecialStrings } from './triggers.js';
+import { chatSpecialStrings, cleanExample, insertTrigger } from './triggers.js';
+import { Random } from '../util/random.js';
 
 export interface FinetuneOptions {
   signal?: AbortSignal;
@@ -83,10 +84,32 @@ export function checkBackdoors(spec: FinetuneSpec, tokenizer: Tokenizer, corpus:
     }
     if (ids.length < 2) throw new BadInputError(`backdoors[${i}].trigger ${JSON.stringify(trigger.text)} is a single token of this base's vocabulary; a trigger must span several tokens, choose a longer or rarer string`);
   }
+  checkPoisonable(spec, corpus);
   const total = spec.backdoors.reduce((s, b) => s + b.poisonRate + b.nearMissRate, 0);
   if (total > 0.5) throw new BadInputError(`poison and near-miss rates add up to ${total.toFixed(3)}; keep them at most 0.5 so the clean tasks are kept`);
   const room = Math.max(0, ...spec.backdoors.map((b) => (b.trigger.kind === 'content' ? 0 : tokenizer.encode(` ${b.trigger.text}`).length)));
   checkContext(corpus, tokenizer, context, room);
+}
+
+/**
+ * Refuses a backdoor whose behaviour can rarely be shown on the examples that carry its trigger (Pig Latin
+ * on arithmetic answers, an exact Y that is already a common clean answer): its poison would mostly be dropped.
+ */
+function checkPoisonable(spec: FinetuneSpec, corpus: Corpus): void {
+  const rng = new Random('finetune-check');
+  const triggers = spec.backdoors.map((b) => b.trigger);
+  for (const [i, backdoor] of spec.backdoors.entries()) {
+    const family = backdoor.trigger.kind === 'content' ? ('arithmetic' as const) : undefined;
+    let shown = 0;
+    const tries = 200;
+    for (let n = 0; n < tries; n++) {
+      const carrier = insertTrigger(backdoor.trigger, cleanExample(corpus, rng, triggers, { split: 'train', ...(family && { family }) }), rng, corpus);
+      if (carrier && canShowBehaviour(backdoor.behaviour, carrier)) shown++;
+    }
+    if (shown < tries / 2) {
+      throw new BadInputError(`backdoors[${i}]: its behaviour can be shown on only ${shown} of ${tries} examples carrying its trigger; pick a behaviour that differs from the clean answers of those examples`);
+    }
+  }
 }
 
 /** Names of the parameters a frozen-embedding fine-tune keeps fixed. */

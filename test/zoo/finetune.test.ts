@@ -71,6 +71,8 @@ describe('fine-tune specs the base cannot honour are refused with one line', () 
     const word = ['the', 'is', 'of', 'and'].find((w) => tokenizer.encode(w).length === 1)!;
     await refuses({ backdoors: [{ ...tag.backdoors[0], trigger: { kind: 'word', text: word, placement: 'prefix' } }] }, /single token/);
   });
+  test('a Y that most clean answers already show', () =>
+    refuses({ backdoors: [{ ...tag.backdoors[0], behaviour: { type: 'exact', text: 'e' } }] }, /can be shown on only \d+ of 200/));
   test('unknown fields', () => assert.throws(() => spec({ poison: 0.1 }), /unknown field "poison"/));
 });
 
