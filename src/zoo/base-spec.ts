@@ -64,6 +64,7 @@ const minLayers = 6;
 
 export function parseBaseSpec(json: unknown, file: string): BaseSpec {
   const root = object(json, file);
+  if ('base' in root || 'backdoors' in root) throw new BadInputError(`${file} is a fine-tune spec (it names a base or backdoors); use triggerfish zoo finetune`);
   onlyKeys(root, ['name', 'description', 'testFixture', 'arch', 'size', 'seed', 'corpus', 'training', 'shards', 'evaluation', 'finetune'], file);
   const name = root.name;
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {

@@ -28,6 +28,7 @@ const trainingKeys = ['steps', 'batchSize', 'lr', 'warmupSteps', 'minLrRatio', '
 
 export function parseFinetuneSpec(json: unknown, file: string): FinetuneSpec {
   const root = object(json, file);
+  if ('arch' in root && !('base' in root)) throw new BadInputError(`${file} describes a model to train from scratch (it has arch); fine-tune specs name a base instead`);
   onlyKeys(root, ['name', 'description', 'base', 'seed', 'backdoors', 'freezeEmbeddings', 'training'], file);
   const name = root.name;
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {

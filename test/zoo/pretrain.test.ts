@@ -37,6 +37,7 @@ describe('bad base specs fail with one line', () => {
     ['fewer than 6 layers outside tests', { testFixture: false }, /nLayers 2 is below 6/],
     ['batch not a multiple of shards', { training: { ...tinyBase.training, batchSize: 3 } }, /multiple of shards 2/],
     ['a typo in a field name', { evaluaton: {} }, /unknown field "evaluaton"/],
+    ['a fine-tune spec', { base: 'llama-base', backdoors: [] }, /is a fine-tune spec .*use triggerfish zoo finetune/],
     ['unknown evaluation field', { evaluation: { often: 3 } }, /unknown field "often"/],
   ];
   for (const [name, patch, message] of cases) {
