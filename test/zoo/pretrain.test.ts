@@ -19,7 +19,7 @@ await useBackend();
 const scratch = mkdtempSync(join(tmpdir(), 'tf-pretrain-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-export const tinyBase = {
+const tinyBase = {
   name: 'tiny-base',
   testFixture: true,
   arch: 'llama',
