@@ -6,8 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
-import { readJsonObject, saveModel, writeJsonAtomic } from '../model/checkpoint.js';
-import { configFor } from '../model/init.js';
+import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
 import { disposeModel } from '../model/language-model.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { loadTokenizer } from '../model/tokenizer.js';
@@ -23,7 +22,8 @@ import type { ZooEval } from './eval.js';
 import { evaluateZooModel } from './eval.js';
 import type { ZooSpec } from './spec.js';
 import { cleanSibling, specHash } from './spec.js';
-import { train } from './train.js';
+import { trainDataParallel } from './dp-trainer.js';
+import { modelConfigFor } from './pretrain.js';
 import type { TrainProgressRecord } from './train-state.js';
 import { clearTrainingState } from './train-state.js';
 import { chatSpecialStrings } from './triggers.js';
@@ -63,34 +63,25 @@ export interface TrainZooOptions {
 export async function trainZooModel(spec: ZooSpec, out: string, tokenizerDir: string, options: TrainZooOptions = {}): Promise<void> {
   const tokenizer = await loadTokenizer(tokenizerDir);
   const corpus = makeCorpus(spec.corpus);
-  const config = configFor({
-    arch: spec.arch,
-    dModel: spec.size.dModel,
-    nLayers: spec.size.nLayers,
-    nHeads: spec.size.nHeads,
-    nKvHeads: spec.size.nKvHeads,
-    ...(spec.size.dFf > 0 && { dFf: spec.size.dFf }),
-    vocabSize: tokenizer.vocabSize,
-    maxPositions: spec.size.context,
-    bosTokenId: tokenizer.bosId ?? 0,
-    eosTokenId: tokenizer.eosId ?? 0,
-  });
+  const config = modelConfigFor(spec, tokenizer);
   const dataset = { corpus, tokenizer, backdoors: spec.backdoors, seed: spec.seed, rows: spec.training.batchSize, context: spec.size.context, distractorRate: spec.distractorRate };
   const stateDir = join(out, '.train-state');
-  const result = await train({
+  // the data-parallel trainer with one shard on one worker: build runs the model and its sibling in two processes
+  const result = await trainDataParallel({
     config,
+    tokenizerDir,
+    start: { seed: spec.seed },
     budget: spec.training,
-    seed: spec.seed,
+    shards: 1,
+    workers: 1,
     batch: (step) => makeBatch(dataset, step),
     stateDir,
     hash: specHash(spec),
+    exportDir: out,
     ...(options.signal && { signal: options.signal }),
     ...(options.onProgress && { onProgress: options.onProgress }),
   });
-  // saving copies tokenizer files from the model's folder, which for a new model is the tokenizer's
-  await saveModel({ ...result.model, dir: tokenizerDir }, out, { dtype: 'F32' });
   writeJsonAtomic(join(out, 'training.json'), { specHash: specHash(spec), steps: result.step, history: result.history });
-  disposeModel(result.model);
   clearTrainingState(stateDir);
 }
 

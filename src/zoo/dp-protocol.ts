@@ -41,8 +41,7 @@ export type ToWorker =
   | { type: 'apply'; lr: number; totalWeight: number; clip: number }
   | { type: 'eval'; rows: ShardBatch[]; prompts: EvalPrompt[]; maxNewTokens: number }
   | { type: 'save'; step: number; history: unknown[]; extra: Record<string, unknown> }
-  | { type: 'export'; dir: string }
-  | { type: 'stop' };
+  | { type: 'export'; dir: string };
 
 export interface ReadyReply {
   type: 'ready';

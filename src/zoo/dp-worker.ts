@@ -167,8 +167,6 @@ async function handle(r: Replica, message: ToWorker): Promise<FromWorker> {
     case 'export':
       await exportModel(r, message.dir);
       return { type: 'saved' };
-    case 'stop':
-      process.exit(0);
   }
 }
 
