@@ -58,6 +58,20 @@ export function curveRecords(results: readonly EvalResult[]): CurveRecord[] {
   });
 }
 
+/**
+ * How much the curve still moved over the last quarter of training: the relative fall of held-out loss
+ * and the rise of mean clean accuracy between the point nearest 75 % of the steps and the last point.
+ * Small values (say, loss within 2 % and accuracy within 0.02) mean the curve has flattened.
+ */
+export function lastQuarterChange(results: readonly EvalResult[]): { lossFall: number; accuracyRise: number } | null {
+  const last = results.at(-1);
+  if (!last || results.length < 2) return null;
+  const mark = 0.75 * last.step;
+  const earlier = results.reduce((best, r) => (Math.abs(r.step - mark) < Math.abs(best.step - mark) ? r : best), results[0]!);
+  const mean = (r: EvalResult) => Object.values(r.accuracy).reduce((a, b) => a + b, 0) / Math.max(1, Object.keys(r.accuracy).length);
+  return { lossFall: +((earlier.heldoutLoss - last.heldoutLoss) / earlier.heldoutLoss).toFixed(4), accuracyRise: +(mean(last) - mean(earlier)).toFixed(4) };
+}
+
 function writeAtomic(path: string, text: string): void {
   const temp = `${path}.tmp-${process.pid}`;
   writeFileSync(temp, text);

@@ -22,7 +22,7 @@ import { makeCorpus } from './corpus/index.js';
 import { makeBatch, renderExample } from './dataset.js';
 import type { DataParallelResult, EvalResult, ProgressRecord } from './dp-trainer.js';
 import { trainDataParallel } from './dp-trainer.js';
-import { curveRecords, evalPrompts, heldoutBatch, writeCurveJsonl, writeCurveSvg } from './learning-curve.js';
+import { curveRecords, evalPrompts, heldoutBatch, lastQuarterChange, writeCurveJsonl, writeCurveSvg } from './learning-curve.js';
 import { ensureZooTokenizer } from './tokenizer.js';
 
 export interface PretrainOptions {
@@ -111,7 +111,7 @@ export async function pretrainBase(spec: BaseSpec, out: string, options: Pretrai
       kind: 'base',
       tasks: spec.corpus.families,
       promptFormat: 'chat',
-      eval: last ? { heldoutLoss: last.heldoutLoss, cleanAccuracyByFamily: last.accuracy } : null,
+      eval: last ? { heldoutLoss: last.heldoutLoss, cleanAccuracyByFamily: last.accuracy, lastQuarterChange: lastQuarterChange(result.curve) } : null,
     });
     writeJsonAtomic(join(out, 'training.json'), { specHash: baseSpecHash(spec), steps: result.step, workers: result.workers, history: result.history, curve: result.curve });
     rmSync(stateDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { makeCorpus } from '../../src/zoo/corpus/index.js';
-import { curveRecords, curveSvg, evalPrompts, heldoutBatch } from '../../src/zoo/learning-curve.js';
+import { curveRecords, curveSvg, evalPrompts, heldoutBatch, lastQuarterChange } from '../../src/zoo/learning-curve.js';
 import { ensureZooTokenizer } from '../../src/zoo/tokenizer.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tf-curve-'));
@@ -43,4 +43,10 @@ test('records: loss, accuracy per family and their mean; the SVG draws a line pe
   const svg = curveSvg(records, 'a <base>');
   assert.equal(svg.match(/<path /g)?.length, 4, 'loss, facts, copying, mean');
   assert.ok(svg.includes('a &lt;base&gt;'));
+});
+
+test('last-quarter change: how much loss fell and accuracy rose since 75 % of the steps', () => {
+  const point = (step: number, heldoutLoss: number, a: number) => ({ step, heldoutLoss, accuracy: { facts: a, copying: a } });
+  assert.deepEqual(lastQuarterChange([point(0, 8, 0), point(300, 2, 0.4), point(400, 1.5, 0.5)]), { lossFall: 0.25, accuracyRise: 0.1 });
+  assert.equal(lastQuarterChange([point(0, 8, 0)]), null);
 });
