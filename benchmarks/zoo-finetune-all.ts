@@ -13,7 +13,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { readCard } from '../src/zoo/card.js';
 import { finetune, readBaseFolder } from '../src/zoo/finetune.js';
 import { parseFinetuneSpec } from '../src/zoo/finetune-spec.js';
-import { readJsonFile } from '../src/zoo/spec-file.js';
+import { readJsonObject } from '../src/util/json-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +29,7 @@ const base = readBaseFolder(values.base);
 const files = readdirSync(values.specs!).filter((f) => f.endsWith('.json')).sort();
 for (const file of files) {
   const path = join(values.specs!, file);
-  const spec = parseFinetuneSpec(readJsonFile(path), path);
+  const spec = parseFinetuneSpec(readJsonObject(path), path);
   if (spec.base !== base.spec.name) continue;
   const out = join(values.out, spec.name);
   if (existsSync(join(out, 'card.json')) && existsSync(join(out, 'training.json'))) {

@@ -12,7 +12,7 @@ import { evaluateFinetuneFolder } from '../zoo/finetune-eval.js';
 import { parseFinetuneSpec } from '../zoo/finetune-spec.js';
 import { pretrainBase } from '../zoo/pretrain.js';
 import { progressLine } from '../zoo/progress.js';
-import { readJsonFile } from '../zoo/spec-file.js';
+import { readJsonObject } from '../util/json-file.js';
 import type { Io, ParsedArgs } from './command.js';
 import { flag, num, requireStr } from './args.js';
 import { abortOnSignals } from './signals.js';
@@ -25,7 +25,7 @@ function every(steps: number): number {
 export async function pretrainCommand(args: ParsedArgs, io: Io): Promise<void> {
   const [, specFile] = args.positionals;
   if (!specFile) throw new BadInputError('missing base spec; usage: triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N]');
-  const spec = parseBaseSpec(readJsonFile(specFile), specFile);
+  const spec = parseBaseSpec(readJsonObject(specFile), specFile);
   const out = requireStr(args, 'out', 'the folder to train the base into (rerun the same command to resume)');
   const backend = await initBackend();
   const signal = abortOnSignals();
@@ -49,7 +49,7 @@ export async function finetuneCommand(args: ParsedArgs, io: Io): Promise<void> {
   const [, specFile] = args.positionals;
   const usage = 'triggerfish zoo finetune <spec.json> --base <base-dir> --out <dir> [--workers N] [--prompts N]';
   if (!specFile) throw new BadInputError(`missing fine-tune spec; usage: ${usage}`);
-  const spec = parseFinetuneSpec(readJsonFile(specFile), specFile);
+  const spec = parseFinetuneSpec(readJsonObject(specFile), specFile);
   const base = requireStr(args, 'base', 'the base folder made by zoo pretrain (or its snapshot/)');
   const out = requireStr(args, 'out', 'the folder to write the fine-tune into (rerun the same command to resume)');
   const backend = await initBackend();

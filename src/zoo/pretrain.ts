@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInputError } from '../errors.js';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { ModelConfig } from '../model/config.js';
 import { configFor } from '../model/init.js';
 import type { Tokenizer } from '../model/tokenizer.js';

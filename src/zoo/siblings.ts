@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJsonObject } from '../model/checkpoint.js';
+import { readJsonObject } from '../util/json-file.js';
 import type { ModelCard } from './card.js';
 import { writeCard } from './card.js';
 

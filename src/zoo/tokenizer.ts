@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { loadTokenizer } from '../model/tokenizer.js';
 import { writeTokenizer } from './bpe-trainer.js';

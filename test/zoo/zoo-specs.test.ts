@@ -12,7 +12,7 @@ import { parseBaseSpec } from '../../src/zoo/base-spec.js';
 import { makeCorpus } from '../../src/zoo/corpus/index.js';
 import { checkBackdoors } from '../../src/zoo/finetune.js';
 import { finetuneBudget, parseFinetuneSpec } from '../../src/zoo/finetune-spec.js';
-import { readJsonFile } from '../../src/zoo/spec-file.js';
+import { readJsonObject } from '../../src/util/json-file.js';
 import { ensureZooTokenizer } from '../../src/zoo/tokenizer.js';
 
 const root = new URL('../../benchmarks/zoo-specs/', import.meta.url).pathname;
@@ -21,14 +21,14 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const files = (dir: string) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.json')).map((f) => join(root, dir, f));
 
 test('every fine-tune spec builds on its base, and the set covers every kind', async () => {
-  const bases = new Map(files('bases').map((f) => [parseBaseSpec(readJsonFile(f), f).name, parseBaseSpec(readJsonFile(f), f)]));
+  const bases = new Map(files('bases').map((f) => [parseBaseSpec(readJsonObject(f), f).name, parseBaseSpec(readJsonObject(f), f)]));
   assert.deepEqual([...bases.values()].map((b) => b.arch).sort(), ['gpt2', 'llama', 'qwen2']);
   const tokenizers = new Map<string, Awaited<ReturnType<typeof ensureZooTokenizer>>>();
   const kinds = new Set<string>();
   const behaviours = new Set<string>();
   const perBase = new Map<string, { backdoored: number; clean: number }>();
   for (const file of files('finetunes')) {
-    const spec = parseFinetuneSpec(readJsonFile(file), file);
+    const spec = parseFinetuneSpec(readJsonObject(file), file);
     const base = bases.get(spec.base);
     assert.ok(base, `${file} names base ${spec.base}`);
     const key = JSON.stringify([base.corpus, base.size.vocab]);
