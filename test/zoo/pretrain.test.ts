@@ -93,7 +93,7 @@ describe('pretrainBase', () => {
     const child = spawn(process.execPath, [bin, 'zoo', 'pretrain', specFile, '--out', dir], { stdio: 'ignore' });
     // wait for the first checkpoint, then kill without warning
     const latest = join(dir, '.train-state', 'latest.json');
-    for (let i = 0; i < 600 && !existsSync(latest); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 2400 && !existsSync(latest); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(existsSync(latest), 'a checkpoint appeared');
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
