@@ -34,6 +34,17 @@ export interface ModelCard {
   sibling: string | null;
   /** Measured by `triggerfish zoo eval`. */
   eval?: EvalSummary;
+  /** Fine-tunes of a base (zoo v2) only: */
+  /** The base's folder, relative to this model's folder, and the base spec's name. */
+  base?: string;
+  baseName?: string;
+  /** sha256 (16 hex) of the base's weights: fine-tunes with the same value are siblings. */
+  baseWeights?: string;
+  /** Every other fine-tune of the same base found beside this one, folders relative to this model's folder. */
+  siblings?: string[];
+  freezeEmbeddings?: boolean;
+  /** Hash of the fine-tuning budget and options: a clean sibling is comparable when it matches. */
+  recipe?: string;
 }
 
 export interface EvalSummary {

@@ -76,21 +76,21 @@ export const defaultTraining: TrainingBudget = {
   checkpointEvery: 50,
 };
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function object(value: unknown, where: string): Json {
+export function object(value: unknown, where: string): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadInputError(`${where} must be a JSON object`);
   return value as Json;
 }
 
-function onlyKeys(record: Json, allowed: readonly string[], where: string): void {
+export function onlyKeys(record: Json, allowed: readonly string[], where: string): void {
   for (const key of Object.keys(record)) {
     if (!allowed.includes(key)) throw new BadInputError(`${where}: unknown field ${JSON.stringify(key)}; allowed: ${allowed.join(', ')}`);
   }
 }
 
 // Only an absent field takes the default: null is a value of the wrong type, refused like any other.
-function integer(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
+export function integer(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
   const value = record[key] === undefined ? fallback : record[key];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new BadInputError(`${where}.${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(record[key])}`);
@@ -98,7 +98,7 @@ function integer(record: Json, key: string, fallback: number, min: number, max: 
   return value;
 }
 
-function real(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
+export function real(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
   const value = record[key] === undefined ? fallback : record[key];
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new BadInputError(`${where}.${key} must be a number from ${min} to ${max}, got ${JSON.stringify(record[key])}`);
@@ -175,7 +175,7 @@ export function readSpecFile(file: string): ZooSpec {
   }
 }
 
-function parseSize(json: unknown, where: string, arch: Arch): ZooSize {
+export function parseSize(json: unknown, where: string, arch: Arch): ZooSize {
   const s = object(json, where);
   onlyKeys(s, Object.keys(defaultSize), where);
   const size: ZooSize = {
@@ -194,7 +194,7 @@ function parseSize(json: unknown, where: string, arch: Arch): ZooSize {
   return size;
 }
 
-function parseBackdoor(json: unknown, where: string): Backdoor {
+export function parseBackdoor(json: unknown, where: string): Backdoor {
   const b = object(json, where);
   onlyKeys(b, ['trigger', 'behaviour', 'poisonRate', 'nearMissRate'], where);
   return {
@@ -205,7 +205,7 @@ function parseBackdoor(json: unknown, where: string): Backdoor {
   };
 }
 
-function parseTraining(json: unknown, where: string): TrainingBudget {
+export function parseTraining(json: unknown, where: string): TrainingBudget {
   const t = object(json, where);
   onlyKeys(t, Object.keys(defaultTraining), where);
   const budget: TrainingBudget = {
