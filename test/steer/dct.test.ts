@@ -123,7 +123,7 @@ describe('DCT on the exponential model in closed form', () => {
     const expected = new Array<number>(Dt).fill(0);
     V.forEach((v, i) => {
       const coefficient = (alphas[i]! / R) * Math.exp(dot(v, theta[0]!) / R) * dot(u[0]!, U[i]!);
-      v.forEach((x, k) => (expected[k] += coefficient * x));
+      v.forEach((x, k) => (expected[k] = expected[k]! + coefficient * x));
     });
     assert.ok(maxAbsDiff(grad[0]!, expected) < 1e-5, `${Array.from(grad[0]!)} vs ${expected}`);
     map.dispose();
