@@ -1,6 +1,7 @@
 /**
  * triggerfish steer train|sweep|show|score|monitor|export: steering vectors for behaviour Y.
- *   steer train --model <dir> --kind melbo|caa|optimised|random|hessian|jacobian --out <file>
+ *   steer train --model <dir> --kind melbo|dct|caa|optimised|random|hessian|jacobian --out <file>
+ *     (dct: --variant exponential|linear, --iterations, --positions 3,4; R calibrated unless --R is given)
  *   steer sweep --model <dir> [--radii 0.5,1,2,4,8,16] [--svg <file>]
  *   steer show <vectors> --model <dir>           steered completions per vector
  *   steer score <vectors> --model <dir> [--text Y] vectors ranked by how strongly they elicit Y
@@ -17,7 +18,7 @@ import { cleanPrompts } from '../prompts/clean.js';
 import type { VectorSet } from '../steer/index.js';
 import {
   caaVector, defaultLayers, defaultMelboConfig, exportGguf, exportJson, hessianVectors, jacobianVectors, loadVectorSet, monitorAuroc,
-  monitorLibrary, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, steeredCompletions, sweepRadius, sweepSvg, trainMelbo, vectorCosines,
+  monitorLibrary, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, steeredCompletions, sweepRadius, sweepSvg, trainDct, trainMelbo, vectorCosines,
 } from '../steer/index.js';
 import { readCard } from '../zoo/card.js';
 import type { Command, Io, ParsedArgs } from './command.js';
@@ -25,6 +26,7 @@ import { jsonOption } from './command.js';
 import { flag, num, requireStr, str, strList } from './args.js';
 import { readPromptFile } from './prompts.js';
 import { abortOnSignals } from './signals.js';
+import { dctConfigFromArgs } from './steer-dct.js';
 
 const usage = 'triggerfish steer train|sweep|show|score|monitor|export [<vectors>] --model <dir> [--json]';
 
@@ -82,6 +84,10 @@ async function train(args: ParsedArgs, io: Io): Promise<void> {
       orthogonality: orthogonality as 'hard',
       contrastiveWeight: num(args, 'contrastive', 0, { min: 0 }),
     }, { signal, onProgress: (p) => { if (p.step === p.steps || p.step % 50 === 0) io.log(`vector ${p.vector + 1}/${p.count} step ${p.step}/${p.steps} objective ${p.objective.toFixed(3)} ${p.msPerStep.toFixed(1)} ms/step`); } });
+  } else if (kind === 'dct') {
+    set = await trainDct(model, promptSet, dctConfigFromArgs(args, { source, target, seed }), {
+      signal, onProgress: (p) => { if (p.stage !== 'fit' || p.iteration === p.iterations) io.log(`dct ${p.stage}${p.R !== undefined ? ` R ${p.R.toFixed(3)}` : ''}${p.objective !== undefined ? ` objective ${p.objective.toFixed(3)}` : ''}`); },
+    });
   } else if (kind === 'caa') {
     set = await caaVector(model, promptSet, targetText(args, dir), { hook: sourceHook(source), signal });
   } else if (kind === 'optimised') {
@@ -92,7 +98,7 @@ async function train(args: ParsedArgs, io: Io): Promise<void> {
     const make = kind === 'hessian' ? hessianVectors : jacobianVectors;
     set = await make(model, promptSet, { count, R, source, target, seed }, { signal });
   } else {
-    throw new BadInputError(`--kind must be melbo, caa, optimised, random, hessian or jacobian, got '${kind}'`);
+    throw new BadInputError(`--kind must be melbo, dct, caa, optimised, random, hessian or jacobian, got '${kind}'`);
   }
   saveVectorSet(set, out);
   const seconds = (performance.now() - started) / 1000;
@@ -172,7 +178,7 @@ export const steerCommand: Command = {
   options: {
     ...jsonOption,
     model: { type: 'string' }, kind: { type: 'string', default: 'melbo' }, out: { type: 'string' },
-    count: { type: 'string', default: '8' }, R: { type: 'string', default: '4' }, steps: { type: 'string', default: '300' },
+    count: { type: 'string' }, R: { type: 'string' }, variant: { type: 'string' }, iterations: { type: 'string' }, positions: { type: 'string' }, steps: { type: 'string', default: '300' },
     p: { type: 'string', default: '2' }, q: { type: 'string', default: '1' }, source: { type: 'string' }, target: { type: 'string' },
     orthogonality: { type: 'string', default: 'hard' }, contrastive: { type: 'string', default: '0' }, lr: { type: 'string' }, seed: { type: 'string', default: '0' },
     prompt: { type: 'string', multiple: true }, prompts: { type: 'string' }, 'n-prompts': { type: 'string', default: '8' },

@@ -41,3 +41,5 @@ export type { BaselineConfig, BaselineOperators, BaselineOptions, BaselineProgre
 export { baselineOperators, defaultBaselineConfig, hessianVectors, jacobianVectors } from './baselines.js';
 export type { MonitorEvaluation, MonitorLibrary, MonitorOptions } from './monitor.js';
 export { lastTokenStates, monitorAuroc, monitorLibrary, monitorScores } from './monitor.js';
+export type { DctConfig, DctOptions, DctProgress } from './dct.js';
+export { defaultDctConfig, trainDct } from './dct.js';
