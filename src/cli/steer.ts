@@ -7,6 +7,7 @@
  *   steer score <vectors> --model <dir> [--text Y] vectors ranked by how strongly they elicit Y
  *   steer monitor <vectors> --model <dir> --triggered <file> [--clean <file>]   anomaly monitor AUROC
  *   steer export <vectors> --gguf <file> | --json-out <file>
+ *   steer landscape|rank: see steer-landscape.ts
  */
 import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +28,9 @@ import { flag, num, requireStr, str, strList } from './args.js';
 import { readPromptFile } from './prompts.js';
 import { abortOnSignals } from './signals.js';
 import { dctConfigFromArgs } from './steer-dct.js';
+import { landscapeCommand, rankCommand } from './steer-landscape.js';
 
-const usage = 'triggerfish steer train|sweep|show|score|monitor|export [<vectors>] --model <dir> [--json]';
+const usage = 'triggerfish steer train|sweep|show|score|monitor|landscape|rank|export [<vectors>] --model <dir> [--json]';
 
 function prompts(args: ParsedArgs): string[] {
   const given = strList(args, 'prompt');
@@ -184,11 +186,12 @@ export const steerCommand: Command = {
     prompt: { type: 'string', multiple: true }, prompts: { type: 'string' }, 'n-prompts': { type: 'string', default: '8' },
     text: { type: 'string' }, radii: { type: 'string' }, svg: { type: 'string' }, 'max-tokens': { type: 'string', default: '24' },
     triggered: { type: 'string' }, clean: { type: 'string' }, gguf: { type: 'string' }, 'json-out': { type: 'string' }, index: { type: 'string', default: '0' },
-    'allow-other-model': { type: 'boolean', default: false },
+    'allow-other-model': { type: 'boolean', default: false }, theta: { type: 'string' }, random: { type: 'string' }, by: { type: 'string' },
   },
   async run(args, io) {
     const sub = args.positionals[0];
-    const run = { train, sweep, show, score, monitor, export: exportSet }[sub ?? ''];
+    const helpers = { setup, vectors, prompts, targetText };
+    const run = { train, sweep, show, score, monitor, export: exportSet, landscape: (a: ParsedArgs, o: Io) => landscapeCommand(a, o, helpers), rank: (a: ParsedArgs, o: Io) => rankCommand(a, o, helpers) }[sub ?? ''];
     if (!run) throw new BadInputError(`unknown steer subcommand '${sub ?? ''}'; usage: ${usage}`);
     return run(args, io);
   },
