@@ -24,7 +24,7 @@ import {
 import { readCard } from '../zoo/card.js';
 import type { Command, Io, ParsedArgs } from './command.js';
 import { jsonOption } from './command.js';
-import { flag, num, requireStr, str, strList } from './args.js';
+import { flag, intList, num, requireStr, str, strList } from './args.js';
 import { readPromptFile } from './prompts.js';
 import { abortOnSignals } from './signals.js';
 import { dctConfigFromArgs } from './steer-dct.js';
@@ -85,6 +85,7 @@ async function train(args: ParsedArgs, io: Io): Promise<void> {
       p: num(args, 'p', 2, { min: 0.1 }), q: num(args, 'q', 1, { min: 0.1 }),
       orthogonality: orthogonality as 'hard',
       contrastiveWeight: num(args, 'contrastive', 0, { min: 0 }),
+      ...(str(args, 'positions') !== undefined && { positions: intList(str(args, 'positions')!, 'positions') }),
     }, { signal, onProgress: (p) => { if (p.step === p.steps || p.step % 50 === 0) io.log(`vector ${p.vector + 1}/${p.count} step ${p.step}/${p.steps} objective ${p.objective.toFixed(3)} ${p.msPerStep.toFixed(1)} ms/step`); } });
   } else if (kind === 'dct') {
     set = await trainDct(model, promptSet, dctConfigFromArgs(args, { source, target, seed }), {
