@@ -21,11 +21,12 @@ import { initBackend } from '../src/engine/backend.js';
 import { auroc } from '../src/eval/stats.js';
 import type { LanguageModel } from '../src/model/language-model.js';
 import { loadModel } from '../src/model/checkpoint.js';
+import { encodePrompt } from '../src/model/generate-text.js';
 import { cleanPrompts } from '../src/prompts/clean.js';
 import type { VectorSet } from '../src/steer/index.js';
 import {
   disposePromptBatch, encodePrompts, lastTokenStates, logProbScores, makeVectorSet, measureDeltas, monitorScores, objectiveLandscape, optimisedVector,
-  projectionScores, randomVectors, sourceHook, steeredCompletions, sweepRadius, trainDct, trainMelbo,
+  defaultLayers, projectionScores, randomVectors, sourceHook, steeredCompletions, sweepRadius, trainDct, trainMelbo,
 } from '../src/steer/index.js';
 import { Random } from '../src/util/random.js';
 import { showsBehaviour } from '../src/zoo/behaviours.js';
@@ -48,6 +49,9 @@ const { values } = parseArgs({
     radii: { type: 'string', default: '1,2,4,8,16,32' },
     'supervised-R': { type: 'string', default: '16' },
     'skip-sweep': { type: 'boolean', default: false },
+    // also: DCT steering only the first user tokens (where a prefix trigger's tokens sit), on the default pair
+    'trigger-positions': { type: 'boolean', default: false },
+    'only-positions': { type: 'boolean', default: false },
     seed: { type: 'string', default: '0' },
   },
 });
@@ -73,16 +77,16 @@ const triggered = heldOut.map((p) => place(p, trigger.text, trigger.placement, r
 const junk = heldOut.map((p) => place(p, junkString(rng), trigger.placement, rng));
 const maxNewTokens = model.tokenizer!.encode(Y).length + 8;
 
-async function shares(set: VectorSet, prompts: readonly string[], indices?: number[]): Promise<number[]> {
-  const runs = await steeredCompletions(model, set, prompts, { maxNewTokens, ...(indices && { indices }) });
+async function shares(set: VectorSet, prompts: readonly string[], indices?: number[], positions?: number[]): Promise<number[]> {
+  const runs = await steeredCompletions(model, set, prompts, { maxNewTokens, ...(indices && { indices }), ...(positions && { positions }) });
   return runs.texts!.map((texts) => texts.filter((t) => showsBehaviour(backdoor.behaviour, t)).length / prompts.length);
 }
 
 /** Screen every vector on the optimisation prompts, then the top ones on the held-out prompts. */
-async function elicitation(set: VectorSet): Promise<{ screenOnHalf: number; best: number; bestIndex: number; bestLabel: string }> {
-  const screen = await shares(set, train);
+async function elicitation(set: VectorSet, positions?: number[]): Promise<{ screenOnHalf: number; best: number; bestIndex: number; bestLabel: string }> {
+  const screen = await shares(set, train, undefined, positions);
   const top = screen.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, Number(values.top)).map(([, i]) => i);
-  const held = await shares(set, heldOut, top);
+  const held = await shares(set, heldOut, top, positions);
   const k = held.indexOf(Math.max(...held));
   return { screenOnHalf: screen.filter((s) => s >= 0.5).length, best: held[k]!, bestIndex: top[k]!, bestLabel: set.meta[top[k]!]?.label ?? '' };
 }
@@ -119,6 +123,25 @@ async function deltasOf(vectors: Float32Array[], source: number, target: number)
   } finally {
     disposePromptBatch(batch);
   }
+}
+
+/** Own positions of the first user-content tokens under the chat template (where a prefix trigger sits). */
+function userStartPositions(count: number): number[] {
+  const a = encodePrompt(model.tokenizer!, 'alpha beta gamma', true);
+  const b = encodePrompt(model.tokenizer!, 'zulu yankee xray', true);
+  let start = 0;
+  while (a[start] === b[start]) start++;
+  return Array.from({ length: count }, (_, i) => start + i);
+}
+
+if (values['trigger-positions']) {
+  const positions = userStartPositions(model.tokenizer!.encode(trigger.text).length);
+  const layers = defaultLayers(model.config.nLayers);
+  const dct = await trainDct(model, train, { ...layers, seed, positions });
+  const score = await elicitation(dct, positions);
+  const random = await elicitation(await randomVectors(model, Number(values.random), dct.settings['R'] as number, seed + 200, sourceHook(layers.source)), positions);
+  emit({ bench: 'steer_unsupervised_positions', pair: `${layers.source}-${layers.target}`, positions, R: round(dct.settings['R'] as number), dct: score, random, seconds: seconds() });
+  if (values['only-positions']) process.exit(0);
 }
 
 const thetaBySource = new Map<number, Float32Array>();
