@@ -45,7 +45,11 @@ export async function landscapeCommand(args: ParsedArgs, io: Io, h: SteerHelpers
   const where = positions(args);
   const result = await objectiveLandscape(
     model, h.prompts(args), { source, target }, set.vectors.map((values, i) => ({ label: set.meta[i]?.label ?? `#${i}`, values })), probes,
-    { randomCount: num(args, 'random', 64, { min: 1, integer: true }), ...(where && { positions: where }) }, { signal: abortOnSignals() },
+    {
+      randomCount: num(args, 'random', 64, { min: 1, integer: true }), ...(where && { positions: where }),
+      ...(typeof set.settings['subtractDirect'] === 'boolean' && { subtractDirect: set.settings['subtractDirect'] }),
+    },
+    { signal: abortOnSignals() },
   );
   const svg = str(args, 'svg');
   if (svg) {
