@@ -6,7 +6,7 @@ import { intList, num, str } from './args.js';
 
 export function dctConfigFromArgs(args: ParsedArgs, layers: { source: number; target: number; seed: number }): Partial<DctConfig> {
   const variant = str(args, 'variant') ?? 'exponential';
-  if (variant !== 'exponential' && variant !== 'linear') throw new BadInputError(`--variant must be exponential or linear, got '${variant}'`);
+  if (variant !== 'exponential' && variant !== 'quadratic' && variant !== 'linear') throw new BadInputError(`--variant must be exponential, quadratic or linear, got '${variant}'`);
   const positions = str(args, 'positions');
   return {
     variant,

@@ -10,6 +10,11 @@
  *   v_f ← normalise(R · ∇_θ (u_f · Δ̄(θ))|θ=R·v_f)   (a normalised vector-Jacobian product)
  * (with damping β: normalise(β·new + (1 − β)·old); the reference's default β = 1). The linear variant
  * stops after the initialisation: the top right singular vectors of the (projected) Jacobian at θ = 0.
+ * The quadratic variant fits Δ̄(θ) ≈ ½ Σ_f α_f u_f (v_f·θ)² with the same iteration on the second-order
+ * term at scale R, by central differences of what the exponential variant already computes:
+ *   H(v, v) ≈ (Δ̄(Rv) + Δ̄(−Rv)) / R²,   H(u, v, ·) ≈ (u·J̄(Rv) − u·J̄(−Rv)) / 2R   (exact for a quadratic Δ).
+ * (The reference's QuadraticDCT, as written, differentiates J̄(0)·v, which is linear in v: its "H(u,v,·)" is
+ * J̄(0)ᵀu and its "H(·,v,v)" is J̄(0)v, so it computes the linear variant's SVD by power iteration.)
  *
  * Everything per factor is host data (rows of Float64Array); the device sees one chunk of factors at a
  * time (`factorBatch` rows of Θ, so F·N·T activations), with reads at chunk boundaries only.
@@ -24,7 +29,7 @@ import { meanDeltas, vectorJacobianProducts } from './dct-delta.js';
 import type { Rows } from './dct-linalg.js';
 import { dot, gram, logBisect, norm, normalized, orthonormalRows, rightSingularVectors, solve } from './dct-linalg.js';
 
-export type DctVariant = 'exponential' | 'linear';
+export type DctVariant = 'exponential' | 'quadratic' | 'linear';
 export type DctInit = 'jacobian' | 'random';
 
 export interface DctFitOptions {
@@ -229,24 +234,58 @@ export async function iterateDct(
   map: DeltaMap,
   V0: Rows,
   U0: Rows,
-  c: Pick<DctFitConfig, 'R' | 'iterations' | 'beta' | 'factorBatch'>,
+  c: Pick<DctFitConfig, 'R' | 'iterations' | 'beta' | 'factorBatch'> & { variant?: DctVariant },
   options: DctFitOptions = {},
 ): Promise<DctFit> {
   let [V, U] = [V0, U0];
   const objectives: number[] = [];
   const histories: number[][] = V.map(() => []);
+  const step = c.variant === 'quadratic' ? quadraticStep : exponentialStep;
   for (let iteration = 1; iteration <= c.iterations; iteration++) {
     const start = performance.now();
     V = orthonormalRows(V);
-    const r = await vjpRows(map, V.map((v) => v.map((x) => x * c.R)), U, c.factorBatch, options.signal);
+    const r = await step(map, V, U, c.R, c.factorBatch, options.signal);
     r.value.forEach((value, f) => histories[f]!.push(value));
     const objective = r.value.reduce((a, b) => a + b, 0) / r.value.length;
     objectives.push(objective);
-    U = r.delta.map((d, f) => blend(d, U[f]!, c.beta));
-    V = r.grad.map((g, f) => blend(g.map((x) => x * c.R), V[f]!, c.beta));
+    U = r.gu.map((d, f) => blend(d, U[f]!, c.beta));
+    V = r.gv.map((g, f) => blend(g, V[f]!, c.beta));
     options.onIteration?.({ iteration, iterations: c.iterations, objective, ms: performance.now() - start });
   }
   return { V, U, objectives, histories };
+}
+
+interface Step {
+  /** The update directions of U and V (before normalising), and each factor's objective. */
+  gu: Rows;
+  gv: Rows;
+  value: number[];
+}
+
+/** Exponential: u ← Δ̄(R v), v ← R·u·J̄(R v). */
+async function exponentialStep(map: DeltaMap, V: Rows, U: Rows, R: number, factorBatch: number, signal?: AbortSignal): Promise<Step> {
+  const r = await vjpRows(map, V.map((v) => v.map((x) => x * R)), U, factorBatch, signal);
+  return { gu: r.delta, gv: r.grad.map((g) => g.map((x) => x * R)), value: r.value };
+}
+
+/** Quadratic: u ← H(·, v, v), v ← H(u, v, ·), both by central differences at ±R v. */
+async function quadraticStep(map: DeltaMap, V: Rows, U: Rows, R: number, factorBatch: number, signal?: AbortSignal): Promise<Step> {
+  const plus = await vjpRows(map, V.map((v) => v.map((x) => x * R)), U, factorBatch, signal);
+  const minus = await vjpRows(map, V.map((v) => v.map((x) => -x * R)), U, factorBatch, signal);
+  const gu = plus.delta.map((d, f) => d.map((x, k) => (x + minus.delta[f]![k]!) / (R * R)));
+  return {
+    gu,
+    gv: plus.grad.map((g, f) => g.map((x, k) => (x - minus.grad[f]![k]!) / (2 * R))),
+    value: gu.map((h, f) => dot(U[f]!, h)),
+  };
+}
+
+/** The quadratic model's α (Δ̄ ≈ ½ Σ α u (v·θ)²): a_f = u_f·H(v_f, v_f), K_fg = (u_f·u_g)(v_f·v_g)², K α = a. */
+export function quadraticAlphas(U: Rows, V: Rows, second: Rows): Float64Array {
+  const a = second.map((h, f) => dot(U[f]!, h));
+  const uu = gram(U, U);
+  const vv = gram(V, V);
+  return solve(uu.map((row, f) => row.map((x, g) => x * vv[f]![g]! ** 2)), a);
 }
 
 /**

@@ -3,7 +3,7 @@
  * ranked), the entry the CLI and the jobs layer call. The algorithm is in dct-fit.ts, Δ(θ) in dct-delta.ts.
  *
  * Defaults against the reference (amack315/melbo-dct-post, demo notebook and src/dct.py):
- *   variant exponential (ExponentialDCT)    same
+ *   variant exponential (ExponentialDCT)    same; also quadratic and linear (see dct-fit.ts)
  *   count min(512, d_model)                 reference 512 (d_model 4096); orthogonal features cannot
  *                                           outnumber d_model, so more come from other source/target pairs
  *   R calibrated to ratio 0.5, 30 samples   same (SteeringCalibrator(target_ratio=.5), 30 directions)
@@ -20,8 +20,9 @@
 import { BadInputError } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { Random } from '../util/random.js';
-import type { CalibrationConfig, DctFitOptions, DctInit, DctVariant } from './dct-fit.js';
-import { calibrateRadius, defaultCalibrationConfig, exponentialAlphas, fitDct, meanDeltaRows, rankOrder } from './dct-fit.js';
+import type { CalibrationConfig, DctFit, DctFitOptions, DctInit, DctVariant } from './dct-fit.js';
+import { calibrateRadius, defaultCalibrationConfig, exponentialAlphas, fitDct, meanDeltaRows, quadraticAlphas, rankOrder } from './dct-fit.js';
+import type { Rows } from './dct-linalg.js';
 import { dot } from './dct-linalg.js';
 import { modelDeltaMap } from './dct-delta.js';
 import { checkLayers, defaultLayers, sourceHook } from './layers.js';
@@ -123,7 +124,10 @@ export async function trainDct(model: LanguageModel, prompts: PromptInput, confi
     options.onProgress?.({ stage: 'rank', R });
     const deltas = await meanDeltaRows(map, fit.V, R, factorBatch, options.signal);
     const causal = deltas.map((d, f) => dot(fit.U[f]!, d));
-    const scores = c.variant === 'exponential' ? Array.from(exponentialAlphas(fit.U, fit.V, deltas), (a) => a * a) : causal;
+    const scores = await rankScores(c.variant, fit, deltas, async () => {
+      const minus = await meanDeltaRows(map, fit.V, -R, factorBatch, options.signal);
+      return deltas.map((d, f) => d.map((x, k) => (x + minus[f]![k]!) / (R * R))); // H(v, v)
+    });
     const order = rankOrder(scores);
     const vectors = order.map((f) => Float32Array.from(fit.V[f]!, (x) => x * R));
     const meta: VectorMeta[] = order.map((f) => ({ label: `dct ${f}`, objective: causal[f]!, history: fit.histories[f]!, score: scores[f]! }));
@@ -135,7 +139,7 @@ export async function trainDct(model: LanguageModel, prompts: PromptInput, confi
       settings: {
         variant: c.variant, R, calibrated: c.R === undefined, targetRatio: c.targetRatio, init: c.init, dProj: c.dProj, iterations: c.iterations,
         beta: c.beta, source: layers.source, subtractDirect: c.subtractDirect, targets: String(c.targets), positions: c.positions ? c.positions.join(',') : 'all', chat: c.chat, seed: c.seed,
-        rankedBy: c.variant === 'exponential' ? 'alpha^2' : 'objective', finalObjective: fit.objectives.at(-1) ?? null,
+        rankedBy: c.variant === 'linear' ? 'objective' : 'alpha^2', finalObjective: fit.objectives.at(-1) ?? null,
       },
       vectors,
       deltas: await measureDeltas(model, batch, site, vectors),
@@ -147,8 +151,15 @@ export async function trainDct(model: LanguageModel, prompts: PromptInput, confi
   }
 }
 
+/** α² of the variant's model (exponential, quadratic), or the causal objective u·Δ̄(R v) (linear). */
+async function rankScores(variant: DctVariant, fit: DctFit, deltas: Rows, secondOrder: () => Promise<Rows>): Promise<number[]> {
+  if (variant === 'linear') return deltas.map((d, f) => dot(fit.U[f]!, d));
+  const alphas = variant === 'exponential' ? exponentialAlphas(fit.U, fit.V, deltas) : quadraticAlphas(fit.U, fit.V, await secondOrder());
+  return Array.from(alphas, (a) => a * a);
+}
+
 function checkConfig(c: DctConfig, count: number, D: number): void {
-  if (!['exponential', 'linear'].includes(c.variant)) throw new BadInputError(`DCT variant '${c.variant}' is not one of exponential, linear`);
+  if (!['exponential', 'quadratic', 'linear'].includes(c.variant)) throw new BadInputError(`DCT variant '${c.variant}' is not one of exponential, quadratic, linear`);
   if (!['jacobian', 'random'].includes(c.init)) throw new BadInputError(`DCT init '${c.init}' is not one of jacobian, random`);
   if (!(Number.isInteger(count) && count >= 1 && count <= D)) throw new BadInputError(`DCT count must be a whole number in 1..${D} (d_model), got ${count}`);
   if (c.R !== undefined && !(c.R > 0 && Number.isFinite(c.R))) throw new BadInputError(`DCT R must be a positive number, got ${c.R}`);

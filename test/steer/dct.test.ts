@@ -6,7 +6,7 @@ import { tidy } from '../../src/engine/tidy.js';
 import { trainDct } from '../../src/steer/dct.js';
 import type { DeltaMap } from '../../src/steer/dct-delta.js';
 import { meanDeltas, modelDeltaMap, promptDeltas } from '../../src/steer/dct-delta.js';
-import { calibrateRadius, exponentialAlphas, fitDct, meanDeltaRows, meanJacobian, randomUnitRows, vjpRows } from '../../src/steer/dct-fit.js';
+import { calibrateRadius, exponentialAlphas, fitDct, meanDeltaRows, meanJacobian, quadraticAlphas, randomUnitRows, vjpRows } from '../../src/steer/dct-fit.js';
 import { dot, orthonormalRows } from '../../src/steer/dct-linalg.js';
 import { disposePromptBatch, encodePrompts } from '../../src/steer/prompts.js';
 import { hiddenRows, targetShift } from '../../src/steer/shift.js';
@@ -150,6 +150,27 @@ describe('DCT on the exponential model in closed form', () => {
     });
   }
 
+  test('quadratic variant: central differences are exact on Σ α u (v·θ)², α comes back doubled (½ of the Hessian), features are recovered', async () => {
+    const vt = tf.tensor2d(V);
+    const ua = tf.tensor2d(U.map((u, i) => u.map((x) => x * alphas[i]!)));
+    const averaging = tf.tensor2d([[1]]);
+    const map: DeltaMap = {
+      dIn: Dt, dOut: Dt, prompts: 1, rows: 1, averaging,
+      rowShifts: (t) => tf.reshape(tf.matMul(tf.square(tf.matMul(t, vt, false, true)), ua), [t.shape[0], 1, Dt]), // [F, I] @ [I, D]
+      dispose: () => tf.dispose([vt, ua, averaging]),
+    };
+    const vRows = V.map((v) => Float64Array.from(v));
+    const uRows = U.map((u) => Float64Array.from(u));
+    const plus = await meanDeltaRows(map, vRows, R, 3);
+    const minus = await meanDeltaRows(map, vRows, -R, 3);
+    const second = plus.map((d, f) => d.map((x, k) => (x + minus[f]![k]!) / (R * R)));
+    assert.ok(maxAbsDiff(quadraticAlphas(uRows, vRows, second), alphas.map((a) => 2 * a)) < 1e-4);
+    const fit = await fitDct(map, { variant: 'quadratic', count: 3, R, init: 'random', dProj: 4, iterations: 40, beta: 1, factorBatch: 3 }, new Random('quad'));
+    for (const v of V) assert.ok(Math.max(...fit.V.map((w) => Math.abs(dot(w, v)))) > 0.999);
+    assert.ok(fit.objectives.at(-1)! > 0);
+    map.dispose();
+  });
+
   test('R calibration on Δ(θ) = exp(θ) − 1 (coordinatewise) hits the ratio computed on the host', async () => {
     const averaging = tf.tensor2d([[1]]);
     const map: DeltaMap = { dIn: Dt, dOut: Dt, prompts: 1, rows: 1, averaging, rowShifts: (t) => tf.reshape(tf.expm1(t), [t.shape[0], 1, Dt]), dispose: () => averaging.dispose() };
@@ -193,6 +214,13 @@ describe('trainDct', () => {
     const c = await trainDct(model, prompts, { ...small, R: 2, iterations: 2, init: 'random', seed: 4 });
     assert.deepEqual(a.vectors, b.vectors);
     assert.notDeepEqual(a.vectors, c.vectors);
+  });
+
+  test('the quadratic variant trains on a model and ranks by α²', async () => {
+    const set = await trainDct(model, prompts, { ...small, R: 2, variant: 'quadratic', count: 4, iterations: 2 });
+    const scores = set.meta.map((m) => m.score!);
+    assert.deepEqual([...scores].sort((a, b) => b - a), scores);
+    assert.equal(set.settings['variant'], 'quadratic');
   });
 
   test('the linear variant is the projected Jacobian\'s top right singular vectors, no iterations', async () => {
