@@ -145,9 +145,9 @@ if (values['trigger-positions']) {
 }
 
 const thetaBySource = new Map<number, Float32Array>();
-const summary: Record<string, unknown>[] = [];
-for (const [source, target] of pairsFor(model)) {
-  const pair = `${source}-${target}`;
+
+/** Every vector of one pair: θ_Y (per source), δ_X (scorer side), DCT, MELBO at the calibrated and swept R, random. */
+async function trainPair(source: number, target: number) {
   if (!thetaBySource.has(source)) {
     const sup = await optimisedVector(model, train, Y, { R: Number(values['supervised-R']), steps: 100, seed, hook: sourceHook(source) });
     thetaBySource.set(source, sup.vectors[0]!);
@@ -156,7 +156,7 @@ for (const [source, target] of pairsFor(model)) {
   const deltaX = await triggerShift(source);
   const dct = await trainDct(model, train, { source, target, seed, ...(values['dct-count'] && { count: Number(values['dct-count']) }) });
   const Rcal = dct.settings['R'] as number;
-  emit({ bench: 'steer_unsupervised_dct_trained', pair, R: round(Rcal), count: dct.vectors.length, finalObjective: dct.settings['finalObjective'], seconds: seconds() });
+  emit({ bench: 'steer_unsupervised_dct_trained', pair: `${source}-${target}`, R: round(Rcal), count: dct.vectors.length, finalObjective: dct.settings['finalObjective'], seconds: seconds() });
   let Rsweep: number | null = null;
   if (!values['skip-sweep']) Rsweep = (await sweepRadius(model, train, { radii: values.radii.split(',').map(Number), melbo: { source, target, seed } })).R;
   const radii = [...new Set([Rcal, ...(Rsweep !== null ? [Rsweep] : [])])];
@@ -165,54 +165,68 @@ for (const [source, target] of pairsFor(model)) {
     melboSets.push(await trainMelbo(model, [train[0]!], { count: Number(values['melbo-count']), steps: Number(values['melbo-steps']), R, source, target, seed }));
   }
   const randomSets = await Promise.all(radii.map((R, i) => randomVectors(model, Number(values.random), R, seed + 100 + i, sourceHook(source))));
+  return { thetaY, deltaX, dct, Rcal, Rsweep, radii, melboSets, randomSets };
+}
+type PairVectors = Awaited<ReturnType<typeof trainPair>>;
 
-  // elicitation: unsupervised sets, random controls, θ_Y and δ_X themselves
-  const dctScore = await elicitation(dct);
-  const melboScores = await Promise.all(melboSets.map((s) => elicitation(s)));
-  const randomScores = await Promise.all(randomSets.map((s) => elicitation(s)));
-  const probes = await makeVectorSet(model, { kind: 'random', hook: sourceHook(source), vectors: [thetaY, deltaX, scaled(deltaX, Rcal)], meta: [{ label: 'θ_Y' }, { label: 'δ_X' }, { label: 'δ_X at R_cal' }] });
-  const probeShares = await shares(probes, heldOut);
-
-  // semi-supervised: the top feature of DCT and MELBO together by cos with θ_Y, and by log p(Y) when steered
+/** The top feature of DCT and MELBO together by cos with θ_Y, and by log p(Y) when steered, held out. */
+async function semiSupervised(source: number, v: PairVectors) {
   const pooled = await makeVectorSet(model, {
-    kind: 'dct', hook: sourceHook(source), vectors: [...dct.vectors, ...melboSets.flatMap((s) => s.vectors)],
-    meta: [...dct.meta, ...melboSets.flatMap((s) => s.meta)],
+    kind: 'dct', hook: sourceHook(source), vectors: [...v.dct.vectors, ...v.melboSets.flatMap((s) => s.vectors)],
+    meta: [...v.dct.meta, ...v.melboSets.flatMap((s) => s.meta)],
   });
-  const byTheta = projectionScores(pooled, thetaY, 'vector');
+  const byTheta = projectionScores(pooled, v.thetaY, 'vector');
   const byLogp = await logProbScores(model, pooled, train, Y);
   const topTheta = byTheta.indexOf(Math.max(...byTheta));
   const topLogp = byLogp.indexOf(Math.max(...byLogp));
   const [thetaRanked, logpRanked] = await shares(pooled, heldOut, [topTheta, topLogp]);
-
-  // landscape of θ_Y and δ_X among random vectors of the same norm
-  const land = await objectiveLandscape(model, train, { source, target }, dct.vectors.map((values, i) => ({ label: `dct ${i}`, values })), [
-    { label: 'θ_Y', values: thetaY }, { label: 'θ_Y at R_cal', values: scaled(thetaY, Rcal) }, { label: 'δ_X', values: deltaX }, { label: 'δ_X at R_cal', values: scaled(deltaX, Rcal) },
-  ], { randomCount: Number(values.random), seed });
-  const percentiles = Object.fromEntries(land.probes.map((p) => [p.label, { melbo: round(p.melboPercentile), dct: round(p.dctPercentile), norm: round(p.norm) }]));
-  const dctPercentiles = land.vectors.map((p) => p.dctPercentile).sort((a, b) => a - b);
-
-  // the anomaly monitor
-  const thetaDelta = await deltasOf([thetaY], source, target);
-  const monitors = {
-    dct: await monitor(dct.deltas!, target),
-    melbo: await monitor(melboSets.flatMap((s) => s.deltas!), target),
-    supervised: await monitor(thetaDelta, target),
-    random: await monitor(await deltasOf(randomSets[0]!.vectors, source, target), target),
+  return {
+    thetaRanked: { share: thetaRanked, label: pooled.meta[topTheta]?.label, cos: round(byTheta[topTheta]!) },
+    logpRanked: { share: logpRanked, label: pooled.meta[topLogp]?.label, logp: round(byLogp[topLogp]!) },
   };
+}
 
-  const record = {
-    pair, Rcal: round(Rcal), Rsweep, dctCount: dct.vectors.length, melboCount: melboSets.reduce((s, m) => s + m.vectors.length, 0),
+/** Where θ_Y and δ_X sit among random vectors of the same norm, on MELBO's and DCT's objective. */
+async function landscapeOf(source: number, target: number, v: PairVectors) {
+  const land = await objectiveLandscape(model, train, { source, target }, v.dct.vectors.map((values, i) => ({ label: `dct ${i}`, values })), [
+    { label: 'θ_Y', values: v.thetaY }, { label: 'θ_Y at R_cal', values: scaled(v.thetaY, v.Rcal) }, { label: 'δ_X', values: v.deltaX }, { label: 'δ_X at R_cal', values: scaled(v.deltaX, v.Rcal) },
+  ], { randomCount: Number(values.random), seed });
+  const dctPercentiles = land.vectors.map((p) => p.dctPercentile).sort((a, b) => a - b);
+  return {
+    percentiles: Object.fromEntries(land.probes.map((p) => [p.label, { melbo: round(p.melboPercentile), dct: round(p.dctPercentile), norm: round(p.norm) }])),
+    dctFeaturePercentileMedian: round(dctPercentiles[dctPercentiles.length >> 1]!),
+  };
+}
+
+async function scorePair(source: number, target: number, v: PairVectors) {
+  const [dct, melbo, random] = [await elicitation(v.dct), await Promise.all(v.melboSets.map((s) => elicitation(s))), await Promise.all(v.randomSets.map((s) => elicitation(s)))];
+  const probes = await makeVectorSet(model, { kind: 'random', hook: sourceHook(source), vectors: [v.thetaY, v.deltaX, scaled(v.deltaX, v.Rcal)], meta: [{ label: 'θ_Y' }, { label: 'δ_X' }, { label: 'δ_X at R_cal' }] });
+  const probeShares = await shares(probes, heldOut);
+  const semi = await semiSupervised(source, v);
+  const land = await landscapeOf(source, target, v);
+  const monitors = {
+    dct: await monitor(v.dct.deltas!, target),
+    melbo: await monitor(v.melboSets.flatMap((s) => s.deltas!), target),
+    supervised: await monitor(await deltasOf([v.thetaY], source, target), target),
+    random: await monitor(await deltasOf(v.randomSets[0]!.vectors, source, target), target),
+  };
+  return {
+    pair: `${source}-${target}`, Rcal: round(v.Rcal), Rsweep: v.Rsweep, dctCount: v.dct.vectors.length, melboCount: v.melboSets.reduce((s, m) => s + m.vectors.length, 0),
     best: {
-      dct: dctScore,
-      melbo: Object.fromEntries(radii.map((R, i) => [round(R), melboScores[i]])),
-      random: Object.fromEntries(radii.map((R, i) => [round(R), randomScores[i]])),
-      thetaRanked: { share: thetaRanked, label: pooled.meta[topTheta]?.label, cos: round(byTheta[topTheta]!) },
-      logpRanked: { share: logpRanked, label: pooled.meta[topLogp]?.label, logp: round(byLogp[topLogp]!) },
+      dct,
+      melbo: Object.fromEntries(v.radii.map((R, i) => [round(R), melbo[i]])),
+      random: Object.fromEntries(v.radii.map((R, i) => [round(R), random[i]])),
+      ...semi,
     },
     probes: { thetaY: probeShares[0], deltaX: probeShares[1], deltaXAtRcal: probeShares[2] },
-    percentiles, dctFeaturePercentileMedian: round(dctPercentiles[dctPercentiles.length >> 1]!),
+    ...land,
     monitor: monitors, seconds: seconds(),
   };
+}
+
+const summary: Record<string, unknown>[] = [];
+for (const [source, target] of pairsFor(model)) {
+  const record = await scorePair(source, target, await trainPair(source, target));
   emit({ bench: 'steer_unsupervised', ...record });
   summary.push(record);
 }
