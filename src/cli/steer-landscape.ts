@@ -12,9 +12,28 @@ import { defaultLayers, encodePrompts, disposePromptBatch, loadVectorSet, measur
 import { objectiveLandscape, sourceOfHook } from '../steer/landscape.js';
 import { landscapeSvg } from '../steer/landscape-svg.js';
 import { logProbScores, projectionScores, rankedSet } from '../steer/rank.js';
-import type { Io, ParsedArgs } from './command.js';
+import type { Flags, Io, ParsedArgs } from './command.js';
 import { flag, intList, num, requireStr, str } from './args.js';
 import { abortOnSignals } from './signals.js';
+
+const thetaFlags: Flags = {
+  theta: { type: 'string', placeholder: '<file>', description: 'a vector file holding the supervised θ_Y (e.g. steer train --kind optimised)' },
+  index: { type: 'string', placeholder: '<n>', shownDefault: '0', description: 'which vector of --theta is θ_Y' },
+  positions: { type: 'string', placeholder: '<a,b,...>', description: 'steer only at these positions of each prompt (default all)' },
+};
+
+export const landscapeFlags: Flags = {
+  ...thetaFlags,
+  random: { type: 'string', placeholder: '<n>', shownDefault: '64', description: 'random vectors drawn at each norm' },
+  svg: { type: 'string', placeholder: '<file>', description: 'write the landscape as SVG' },
+};
+
+export const rankFlags: Flags = {
+  ...thetaFlags,
+  by: { type: 'string', placeholder: 'vector|delta|logp', shownDefault: 'logp', description: "cos with θ_Y's direction (vector) or effect (delta), or log p(Y) when steered" },
+  text: { type: 'string', placeholder: '<Y>', description: "Y's text for --by logp (default: the model card's first target)" },
+  out: { type: 'string', placeholder: '<file>', description: 'the ranked vector file to write (required)' },
+};
 
 export interface SteerHelpers {
   setup(args: ParsedArgs): Promise<{ model: LanguageModel; dir: string }>;

@@ -18,7 +18,7 @@ function cli(...args: string[]) {
 
 test('steer train --kind dct, then landscape (JSON + SVG) and rank by θ_Y on the result', () => {
   const out = join(scratch, 'dct.safetensors');
-  const train = cli('steer', 'train', '--model', model, '--kind', 'dct', '--count', '4', '--R', '8', '--iterations', '1', '--n-prompts', '2', '--out', out, '--json');
+  const train = cli('steer', 'train', '--model', model, '--kind', 'dct', '--features', '4', '--dct-R', '8', '--iterations', '1', '--n-prompts', '2', '--out', out, '--json');
   assert.equal(train.code, 0, train.stderr);
   const summary = JSON.parse(train.stdout);
   assert.equal(summary.kind, 'dct');
@@ -40,7 +40,7 @@ test('steer train --kind dct, then landscape (JSON + SVG) and rank by θ_Y on th
 });
 
 test('too many DCT features for d_model is one clear line', () => {
-  const r = cli('steer', 'train', '--model', model, '--kind', 'dct', '--count', '999', '--out', join(scratch, 'x.safetensors'));
+  const r = cli('steer', 'train', '--model', model, '--kind', 'dct', '--features', '999', '--out', join(scratch, 'x.safetensors'));
   assert.notEqual(r.code, 0);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /d_model/);

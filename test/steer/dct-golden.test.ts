@@ -1,5 +1,5 @@
 /**
- * DCT against golden values from an independent PyTorch implementation (test/fixtures/dct/make-golden.py
+ * DCT against golden values from an independent PyTorch implementation (scripts/golden/make-dct-golden.py
  * over shared/reference/torch_ref.py, float64, one prompt and one vector at a time, autograd for every
  * derivative): Δ̄(θ), the vector-Jacobian products, the projected Jacobian, the nonlinearity ratio,
  * two exponential DCT iterations from the same start, and the exponential model's α.
