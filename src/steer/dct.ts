@@ -13,9 +13,12 @@
  *   source/target: defaultLayers            reference 10 → 20 of 32 (Qwen1.5-7B); here the MELBO
  *                                           defaults (layers.ts) so the two methods are comparable
  *   ranking by α² of the exponential model  same (rank(target_vec=None))
- * One deliberate difference: the reference trains with θ added to hidden_states[source] but steers with
- * it as the bias of layer `source`'s MLP output (hidden_states[source + 1]); here both happen at
- * blocks.{source}.hook_resid_post, where every other vector set of triggerfish steers.
+ *   demo prompts: 1 (NUM_SAMPLES)           8 here, the optimisation split
+ * Deliberate differences: the reference trains with θ added to hidden_states[source] but steers with it
+ * as the bias of layer `source`'s MLP output (hidden_states[source + 1]); here both happen at
+ * blocks.{source}.hook_resid_post, where every other vector set of triggerfish steers. θ's direct path is
+ * left out of Δ (subtractDirect). QR keeps signs, a Jacobian singular vector's sign follows the larger
+ * effect, and the random init starts U at Δ̄(R·V) (all in dct-fit.ts, with the measurements behind them).
  */
 import { BadInputError } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
