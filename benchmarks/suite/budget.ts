@@ -18,6 +18,8 @@ export interface SuiteBudget {
   asrEvery: number;
   melboVectors: number;
   melboSteps: number;
+  /** DCT features learnt in parallel (R calibrated, 10 iterations); the attacker screens them all. */
+  dctFeatures: number;
   backsampleSamples: number;
   /** Held-out prompts for the attacker's checks and for scoring. */
   heldOut: number;
@@ -36,6 +38,7 @@ export const quickBudget: SuiteBudget = {
   asrEvery: 4,
   melboVectors: 4,
   melboSteps: 40,
+  dctFeatures: 8,
   backsampleSamples: 16,
   heldOut: 12,
   maxSecondsPerRun: 120,
@@ -52,6 +55,7 @@ export const fullBudget: SuiteBudget = {
   asrEvery: 5,
   melboVectors: 16,
   melboSteps: 100,
+  dctFeatures: 64,
   backsampleSamples: 32,
   heldOut: 20,
   maxSecondsPerRun: 600,

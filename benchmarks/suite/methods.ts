@@ -52,7 +52,7 @@ export interface Attempt {
 }
 
 export interface ChosenVector {
-  kind: 'caa' | 'optimised' | 'melbo';
+  kind: 'caa' | 'optimised' | 'melbo' | 'dct';
   set: VectorSet;
   index: number;
 }
@@ -112,6 +112,15 @@ function melbo(ctx: AttackContext): Promise<ChosenVector> {
     const set = await steerSet(ctx, { method: 'melbo', prompts: [ctx.optimise[0]!], count: ctx.budget.melboVectors, steps: ctx.budget.melboSteps });
     const ranked = await scoreBehaviour(ctx.model, set, ctx.optimise, ctx.text, { signal: ctx.signal });
     return { kind: 'melbo', set, index: ranked[0]!.index };
+  });
+}
+
+/** DCT features on the optimisation prompts (R calibrated); the attacker picks the one that elicits Y best (by its own criterion). */
+function dct(ctx: AttackContext): Promise<ChosenVector> {
+  return cached(`dct:${ctx.model.dir}:${ctx.seed}`, async () => {
+    const set = await steerSet(ctx, { method: 'dct', prompts: vectorPrompts(ctx), features: ctx.budget.dctFeatures });
+    const ranked = await scoreBehaviour(ctx.model, set, ctx.optimise, ctx.text, { signal: ctx.signal });
+    return { kind: 'dct', set, index: ranked[0]!.index };
   });
 }
 
@@ -216,6 +225,7 @@ export const methods: Record<string, Method> = {
   'gcg-act-optimised': async (ctx) => gcg(ctx, { target: 'activation' }, await optimised(ctx)),
   // MELBO vectors come with δ, the shift they cause at the target layer: that is what a trigger must cause (use auto)
   'gcg-act-melbo': async (ctx) => gcg(ctx, { target: 'activation' }, await melbo(ctx)),
+  'gcg-act-dct': async (ctx) => gcg(ctx, { target: 'activation' }, await dct(ctx)),
   'gcg-mixed-optimised': async (ctx) => gcg(ctx, { target: 'mixed', weight: 0.5 }, await optimised(ctx)),
   'backsample-arithmetic': (ctx) => backsample(ctx, 'arithmetic'),
   'backsample-guided': (ctx) => backsample(ctx, 'guided'),

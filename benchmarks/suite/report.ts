@@ -115,7 +115,7 @@ function frame(title: string, xLabel: string, yLabel: string, body: string, lege
 export function lossCurvesSvg(records: readonly RunRecord[]): string {
   const runs = records.filter((r) => !r.error && r.losses.length > 1 && r.method.startsWith('gcg-'));
   const xMax = Math.max(1, ...runs.map((r) => r.losses.length));
-  const colours: Record<string, string> = { 'gcg-logit': '#1f77b4', 'gcg-logit+prior': '#17becf', 'gcg-act-caa': '#d62728', 'gcg-act-optimised': '#9467bd', 'gcg-act-melbo': '#ff7f0e', 'gcg-mixed-optimised': '#2ca02c' };
+  const colours: Record<string, string> = { 'gcg-logit': '#1f77b4', 'gcg-logit+prior': '#17becf', 'gcg-act-caa': '#d62728', 'gcg-act-optimised': '#9467bd', 'gcg-act-melbo': '#ff7f0e', 'gcg-act-dct': '#8c564b', 'gcg-mixed-optimised': '#2ca02c' };
   const body = runs.map((r) => {
     const start = r.losses[0]! || 1;
     const points = r.losses.map((l, i): [number, number] => [i, l / start]);

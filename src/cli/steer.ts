@@ -6,6 +6,7 @@
  *   steer score <vectors> --model <dir> [--text Y] vectors ranked by how strongly they elicit Y
  *   steer monitor <vectors> --model <dir> --triggered <file> [--clean <file>]   anomaly monitor AUROC
  *   steer export <vectors> --gguf <file> | --json-out <file>
+ *   steer landscape|rank <vectors> --model <dir>  (steer-landscape.ts)
  */
 import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,8 +26,9 @@ import { jsonOption } from './command.js';
 import { flag, num, requireStr, str } from './args.js';
 import { flagsOf, specFromArgs } from '../jobs/flags.js';
 import { abortOnSignals } from './signals.js';
+import { landscapeCommand, landscapeFlags, rankCommand, rankFlags } from './steer-landscape.js';
 
-const usage = 'triggerfish steer train|sweep|show|score|monitor|export [<vectors>] --model <dir> [--json]';
+const usage = 'triggerfish steer train|sweep|show|score|monitor|landscape|rank|export [<vectors>] --model <dir> [--json]';
 
 function prompts(args: ParsedArgs): string[] {
   const file = str(args, 'prompts');
@@ -139,7 +141,7 @@ const otherModel: Flags = { 'allow-other-model': { type: 'boolean', description:
 
 const subcommands: Subcommand[] = [
   {
-    name: 'train', summary: 'train steering vectors (MELBO, CAA, optimised, random, hessian, jacobian)', usage: 'triggerfish steer train --model <dir> --kind melbo|caa|optimised|random|hessian|jacobian --out <file>',
+    name: 'train', summary: 'train steering vectors (MELBO, DCT, CAA, optimised, random, hessian, jacobian)', usage: 'triggerfish steer train --model <dir> --kind melbo|dct|caa|optimised|random|hessian|jacobian --out <file>',
     get options() {
       return flagsOf(steerFields);
     },
@@ -167,6 +169,14 @@ const subcommands: Subcommand[] = [
     },
   },
   {
+    name: 'landscape', summary: "each vector's MELBO and DCT objective as a percentile among random vectors of the same norm",
+    usage: 'triggerfish steer landscape <vectors> --model <dir> [--theta <θ_Y vectors>] [--svg <file>]', options: { ...model, ...promptFlags, ...otherModel, ...landscapeFlags },
+  },
+  {
+    name: 'rank', summary: 'MELBO/DCT features re-ordered by cosine with θ_Y or by log p(Y) when steered',
+    usage: 'triggerfish steer rank <vectors> --model <dir> --by vector|delta|logp [--theta <θ_Y vectors>] --out <file>', options: { ...model, ...promptFlags, ...otherModel, ...rankFlags },
+  },
+  {
     name: 'export', summary: 'a vector as a llama.cpp control vector (GGUF) or JSON', usage: 'triggerfish steer export <vectors> --gguf <file> | --json-out <file>',
     options: {
       gguf: { type: 'string', placeholder: '<file>', description: 'write a llama.cpp --control-vector file' },
@@ -178,13 +188,14 @@ const subcommands: Subcommand[] = [
 
 export const steerCommand: Command = {
   name: 'steer',
-  summary: 'steering vectors for Y: train (MELBO, CAA, optimised, baselines), sweep R, show, score, monitor, export',
+  summary: 'steering vectors for Y: train (MELBO, DCT, CAA, optimised, baselines), sweep R, show, score, monitor, landscape, rank, export',
   usage,
   options: { ...jsonOption },
   subcommands,
   async run(args, io) {
     const sub = args.positionals[0];
-    const run = { train, sweep, show, score, monitor, export: exportSet }[sub ?? ''];
+    const helpers = { setup, vectors, prompts, targetText };
+    const run = { train, sweep, show, score, monitor, export: exportSet, landscape: (a: ParsedArgs, o: Io) => landscapeCommand(a, o, helpers), rank: (a: ParsedArgs, o: Io) => rankCommand(a, o, helpers) }[sub ?? ''];
     if (!run) throw new BadInputError(`unknown steer subcommand '${sub ?? ''}'; usage: ${usage}`);
     return run(args, io);
   },

@@ -1,5 +1,5 @@
 /**
- * The steer job: train steering vectors of one kind (MELBO, CAA, the optimised supervised vector,
+ * The steer job: train steering vectors of one kind (MELBO, DCT, CAA, the optimised supervised vector,
  * random, Hessian or Jacobian baselines), optionally measure each one's δ, save the set, and
  * optionally score each vector on held-out prompts (how often its steered completion shows Y).
  * It has no state file: a stopped job starts again from the beginning.
@@ -11,14 +11,15 @@ import { cleanPrompts } from '../prompts/clean.js';
 import type { BehaviourScore, Orthogonality, VectorSet } from '../steer/index.js';
 import {
   caaVector, defaultLayers, defaultMelboConfig, disposePromptBatch, encodePrompts, hessianVectors, jacobianVectors, makeVectorSet,
-  measureDeltas, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, trainMelbo,
+  measureDeltas, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, trainMelbo, defaultDctConfig, trainDct,
 } from '../steer/index.js';
+import type { DctVariant } from '../steer/dct-fit.js';
 import type { JobEvent, RunOptions } from './common.js';
 import { openModel, requireModelDir, requireY } from './common.js';
 import type { Fields } from './fields.js';
 import { checkSpec } from './fields.js';
 
-export const steerKinds = ['melbo', 'caa', 'optimised', 'random', 'hessian', 'jacobian'] as const;
+export const steerKinds = ['melbo', 'dct', 'caa', 'optimised', 'random', 'hessian', 'jacobian'] as const;
 
 export interface SteerSpec {
   model: string | undefined;
@@ -41,12 +42,17 @@ export interface SteerSpec {
   deltas: boolean;
   scorePrompts: string[] | undefined;
   maxTokens: number;
+  variant: string;
+  features: number | undefined;
+  dctR: number | undefined;
+  iterations: number;
+  positions: number[] | undefined;
 }
 
 const m = defaultMelboConfig;
 export const steerFields: Fields<SteerSpec> = {
   model: { type: 'string', default: undefined, placeholder: '<dir>', description: 'the model folder (required)' },
-  method: { type: 'string', default: 'melbo', choices: steerKinds, flag: 'kind', description: 'MELBO (unsupervised), CAA or optimised (supervised, need Y), or a baseline' },
+  method: { type: 'string', default: 'melbo', choices: steerKinds, flag: 'kind', description: 'MELBO or DCT (unsupervised), CAA or optimised (supervised, need Y), or a baseline' },
   out: { type: 'string', default: undefined, placeholder: '<file>', description: 'the vector file to write, e.g. vectors.safetensors (required)' },
   count: { type: 'number', default: m.count, integer: true, min: 1, description: 'vectors to train (MELBO and baselines)' },
   R: { type: 'number', default: m.R, min: 0, description: 'norm of each vector (MELBO: the sphere radius; optimised: the ball)' },
@@ -65,6 +71,11 @@ export const steerFields: Fields<SteerSpec> = {
   deltas: { type: 'boolean', default: false, description: "measure each vector's δ where MELBO reads (CAA and optimised record none)" },
   scorePrompts: { type: 'lines', default: undefined, description: 'after training, score each vector on these prompts (steered completions showing Y)' },
   maxTokens: { type: 'number', default: 24, integer: true, min: 1, description: 'tokens per steered completion when scoring' },
+  variant: { type: 'string', default: defaultDctConfig.variant, choices: ['exponential', 'quadratic', 'linear'], description: 'DCT: the model of Δ(θ) that is fitted' },
+  features: { type: 'number', default: undefined, integer: true, min: 1, description: 'DCT features to learn (default min(512, d_model); the reference 512)' },
+  dctR: { type: 'number', default: undefined, min: 0, flag: 'dct-R', description: 'DCT: the norm of every feature (default: calibrated so that random directions reach nonlinearity ratio 0.5)' },
+  iterations: { type: 'number', default: defaultDctConfig.iterations, integer: true, min: 0, description: 'DCT orthogonalised gradient iterations (reference 10)' },
+  positions: { type: 'numbers', default: undefined, description: 'add the vector only at these positions of each prompt, e.g. a trigger\'s tokens (MELBO, DCT; default all)' },
 };
 
 export interface SteerJobResult {
@@ -83,8 +94,20 @@ const trainers: Record<(typeof steerKinds)[number], Train> = {
   melbo: (model, spec, prompts, _y, { signal, onEvent }) =>
     trainMelbo(model, prompts, {
       count: spec.count, R: spec.R, steps: spec.steps, seed: spec.seed, p: spec.p, q: spec.q, orthogonality: spec.orthogonality as Orthogonality, contrastiveWeight: spec.contrastive,
-      ...(spec.source !== undefined && { source: spec.source }), ...(spec.target !== undefined && { target: spec.target }),
+      ...(spec.source !== undefined && { source: spec.source }), ...(spec.target !== undefined && { target: spec.target }), ...(spec.positions && { positions: spec.positions }),
     }, { ...(signal && { signal }), onProgress: (p) => onEvent?.({ type: 'progress', step: p.vector * p.steps + p.step, total: p.count * p.steps, seconds: 0, loss: -p.objective, detail: `vector ${p.vector + 1}/${p.count}` }) }),
+  dct: (model, spec, prompts, _y, { signal, onEvent }) =>
+    trainDct(model, prompts, {
+      variant: spec.variant as DctVariant, iterations: spec.iterations, seed: spec.seed,
+      ...(spec.features !== undefined && { count: spec.features }), ...(spec.dctR !== undefined && { R: spec.dctR }),
+      ...(spec.source !== undefined && { source: spec.source }), ...(spec.target !== undefined && { target: spec.target }), ...(spec.positions && { positions: spec.positions }),
+    }, {
+      ...(signal && { signal }),
+      onProgress: (p) => {
+        if (p.stage === 'fit') onEvent?.({ type: 'progress', step: p.iteration!, total: p.iterations!, seconds: 0, loss: -p.objective!, detail: `dct R ${p.R!.toFixed(3)}` });
+        else onEvent?.({ type: 'log', message: `dct ${p.stage}${p.R !== undefined ? ` R ${p.R.toFixed(3)}` : ''}` });
+      },
+    }),
   caa: (model, spec, prompts, y, { signal }) => caaVector(model, prompts, y(), { hook: hookOf(model, spec), ...(signal && { signal }) }),
   optimised: (model, spec, prompts, y, { signal, onEvent }) =>
     optimisedVector(model, prompts, y(), { R: spec.R, steps: spec.steps, seed: spec.seed, hook: hookOf(model, spec), ...(spec.lr !== undefined && { lr: spec.lr }) }, {

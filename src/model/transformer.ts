@@ -44,8 +44,13 @@ export interface ForwardResult {
   kv?: KvCache;
 }
 
-/** Token ids [B, T] (int32), or input embeddings [B, T, D] (GCG differentiates through these). */
-export type ForwardInput = tf.Tensor2D | { embeds: tf.Tensor3D };
+/**
+ * Token ids [B, T] (int32), input embeddings [B, T, D] (GCG differentiates through these), or the
+ * residual stream hidden_states[layer] [B, T, D], from which the pass resumes at block `layer` (hooks
+ * before it do not run; no KV cache). Steering work that varies only what enters a late block (DCT's
+ * sliced model) reuses the early blocks' output this way.
+ */
+export type ForwardInput = tf.Tensor2D | { embeds: tf.Tensor3D } | { residual: tf.Tensor3D; layer: number };
 
 export function forward(model: LanguageModel, input: ForwardInput, options: ForwardOptions = {}): ForwardResult {
   const { config: c, params: w } = model;
@@ -53,7 +58,11 @@ export function forward(model: LanguageModel, input: ForwardInput, options: Forw
   const wanted = options.cache;
   const cache: Record<string, tf.Tensor3D> = {};
   const P = kvLength(options.past);
-  const tokens = 'embeds' in input ? input.embeds : embedTokens(model, input);
+  const start = 'residual' in input ? input.layer : 0;
+  if ('residual' in input && !(Number.isInteger(start) && start >= 0 && start < c.nLayers && (options.stopAt ?? c.nLayers) >= start && kvLength(options.past) === 0 && !options.returnKv)) {
+    throw new BadInputError(`a residual input must name a block in 0..${c.nLayers - 1} at or before stopAt, without a KV cache; got layer ${start}`);
+  }
+  const tokens = 'embeds' in input ? input.embeds : 'residual' in input ? input.residual : embedTokens(model, input);
   const [B, T] = tokens.shape;
   if (P + T > maxSequence(model)) {
     throw new BadInputError(`sequence of ${P + T} tokens is longer than the model's ${maxSequence(model)} positions; shorten the prompt`);
@@ -72,11 +81,14 @@ export function forward(model: LanguageModel, input: ForwardInput, options: Forw
     return x;
   };
 
-  let x = point('hook_embed', -1, tokens);
-  if (w.wpe) x = tf.add(x, point('hook_pos_embed', -1, tf.gather(w.wpe, positions) as tf.Tensor as tf.Tensor3D));
+  let x = tokens;
+  if (!('residual' in input)) {
+    x = point('hook_embed', -1, tokens);
+    if (w.wpe) x = tf.add(x, point('hook_pos_embed', -1, tf.gather(w.wpe, positions) as tf.Tensor as tf.Tensor3D));
+  }
   const keys: tf.Tensor4D[] = [];
   const values: tf.Tensor4D[] = [];
-  for (let l = 0; l < c.nLayers; l++) {
+  for (let l = start; l < c.nLayers; l++) {
     const p = `blocks.${l}.`;
     x = point(p + 'hook_resid_pre', l, x);
     if (options.stopAt === l) return { hidden: x, cache };

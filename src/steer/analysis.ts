@@ -38,6 +38,8 @@ export interface SteerRunOptions {
   chat?: boolean;
   /** Only these vectors of the set (default all). */
   indices?: readonly number[];
+  /** Steer only at these positions of each sequence (its own positions, generated tokens included); default all. */
+  positions?: readonly number[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -72,7 +74,7 @@ export async function steeredCompletions(model: LanguageModel, set: VectorSet, p
       const generation = await generate(model, promptIds, {
         maxNewTokens: options.maxNewTokens ?? 24,
         stopIds,
-        hooks: [[set.hook, steeringHook(vector, { scale: options.scale ?? 1 })]],
+        hooks: [[set.hook, steeringHook(vector, { scale: options.scale ?? 1, ...(options.positions && { positions: options.positions }) })]],
         ...(options.signal && { signal: options.signal }),
       });
       tokens.push(generation.tokens);

@@ -41,3 +41,10 @@ export type { BaselineConfig, BaselineOperators, BaselineOptions, BaselineProgre
 export { baselineOperators, defaultBaselineConfig, hessianVectors, jacobianVectors } from './baselines.js';
 export type { MonitorEvaluation, MonitorLibrary, MonitorOptions } from './monitor.js';
 export { lastTokenStates, monitorAuroc, monitorLibrary, monitorScores } from './monitor.js';
+export type { DctConfig, DctOptions, DctProgress } from './dct.js';
+export { defaultDctConfig, trainDct } from './dct.js';
+export type { Landscape, LandscapeConfig, LandscapePoint, LabeledVector, RandomSample } from './landscape.js';
+export { defaultLandscapeConfig, objectiveLandscape, percentileOf, sourceOfHook } from './landscape.js';
+export { landscapeSvg } from './landscape-svg.js';
+export type { LogProbOptions, ProjectionSpace } from './rank.js';
+export { logProbScores, projectionScores, rankedSet } from './rank.js';

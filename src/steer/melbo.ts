@@ -67,6 +67,8 @@ export interface MelboConfig {
   contrastiveWeight: number;
   /** Text prompts go through the chat template. */
   chat: boolean;
+  /** Add θ only at these positions of each prompt (e.g. where a trigger would sit); default every position. */
+  positions?: readonly number[];
   seed: number;
 }
 
@@ -118,7 +120,7 @@ export async function trainMelbo(model: LanguageModel, prompts: PromptInput, con
   checkConfig(c);
   const layers = { ...defaultLayers(model.config.nLayers), ...(c.source !== undefined && { source: c.source }), ...(c.target !== undefined && { target: c.target }) };
   checkLayers(layers, model.config.nLayers);
-  const site: SteerSite = { hook: sourceHook(layers.source), targetLayer: layers.target };
+  const site: SteerSite = { hook: sourceHook(layers.source), targetLayer: layers.target, ...(c.positions && { positions: c.positions }) };
   const rng = new Random(`melbo:${c.seed}`);
   const D = model.config.dModel;
   if (c.orthogonality === 'hard' && c.count > D) throw new BadInputError(`${c.count} mutually orthogonal vectors do not fit in d_model ${D}; train at most ${D} or use soft orthogonality`);
@@ -217,6 +219,6 @@ function settingsOf(c: MelboConfig & { lr: number }, source: number): Record<str
   return {
     R: c.R, p: c.p, q: c.q, steps: c.steps, lr: c.lr, beta1: c.beta1, beta2: c.beta2, weightDecay: c.weightDecay, amsgrad: c.amsgrad,
     source, targets: String(c.targets), orthogonality: c.orthogonality, orthogonalityWeight: c.orthogonalityWeight,
-    deltaSpan: c.deltaSpan, contrastiveWeight: c.contrastiveWeight, chat: c.chat, seed: c.seed,
+    deltaSpan: c.deltaSpan, contrastiveWeight: c.contrastiveWeight, chat: c.chat, seed: c.seed, positions: c.positions ? c.positions.join(',') : 'all',
   };
 }

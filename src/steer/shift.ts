@@ -17,6 +17,8 @@ export interface SteerSite {
   hook: string;
   /** hidden_states[targetLayer] is read (forward stops there: no logits). */
   targetLayer: number;
+  /** Add θ only at these positions of each prompt (its own positions from 0, e.g. a trigger's tokens); default all. */
+  positions?: readonly number[];
 }
 
 /**
@@ -28,11 +30,11 @@ export function hiddenRows(
   batch: PromptBatch,
   layer: number,
   rows: readonly number[],
-  steer?: { hook: string; theta: tf.Tensor1D; scale?: number } | { hooks: Hooks },
+  steer?: { hook: string; theta: tf.Tensor1D; scale?: number; positions?: readonly number[] } | { hooks: Hooks },
 ): tf.Tensor2D {
   let hooks: Hooks | undefined;
   if (steer && 'hooks' in steer) hooks = steer.hooks;
-  else if (steer) hooks = [[steer.hook, steeringHook(steer.theta, { scale: steer.scale ?? 1 })]];
+  else if (steer) hooks = [[steer.hook, steeringHook(steer.theta, { scale: steer.scale ?? 1, ...(steer.positions && { positions: steer.positions }) })]];
   const { hidden } = forward(model, batch.ids, {
     ...(hooks && { hooks }),
     stopAt: layer,
@@ -46,7 +48,7 @@ export function hiddenRows(
 
 /** Δh = h(θ) − h(0) at the batch's target rows, [K, D]; `base` is h(0) there, computed once. */
 export function targetShift(model: LanguageModel, batch: PromptBatch, site: SteerSite, theta: tf.Tensor1D, base: tf.Tensor2D): tf.Tensor2D {
-  return tf.sub(hiddenRows(model, batch, site.targetLayer, batch.targetRows, { hook: site.hook, theta }), base) as tf.Tensor2D;
+  return tf.sub(hiddenRows(model, batch, site.targetLayer, batch.targetRows, { hook: site.hook, theta, ...(site.positions && { positions: site.positions }) }), base) as tf.Tensor2D;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function measureDeltas(model: LanguageModel, batch: PromptBatch, si
     for (const vector of vectors) {
       const delta = tidy(() => {
         const theta = tf.tensor1d(vector);
-        const steered = hiddenRows(model, batch, site.targetLayer, batch.lastRows, { hook: site.hook, theta });
+        const steered = hiddenRows(model, batch, site.targetLayer, batch.lastRows, { hook: site.hook, theta, ...(site.positions && { positions: site.positions }) });
         return tf.mean(tf.sub(steered, base), 0); // [B, D] -> [D]
       });
       out.push((await delta.data()) as Float32Array);

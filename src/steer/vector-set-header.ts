@@ -10,7 +10,7 @@ import { checkHookName } from '../model/hooks.js';
 import type { ModelInfo } from './fingerprint.js';
 
 export const vectorSetFormat = 'triggerfish-vectors/1';
-export const vectorKinds = ['caa', 'optimised', 'melbo', 'random', 'hessian', 'jacobian', 'clean-prompts'] as const;
+export const vectorKinds = ['caa', 'optimised', 'melbo', 'random', 'hessian', 'jacobian', 'clean-prompts', 'dct'] as const;
 export type VectorKind = (typeof vectorKinds)[number];
 
 export interface VectorMeta {
@@ -21,6 +21,8 @@ export interface VectorMeta {
   history?: number[];
   /** Picked out by a person or a scorer as showing the behaviour. */
   marked?: boolean;
+  /** The score the set is ranked by (DCT's α², a projection onto θ_Y, log p(Y) when steered). */
+  score?: number;
 }
 
 /** Training settings worth keeping (R, p, q, steps, lr, seed, orthogonality, ...). */
@@ -104,6 +106,7 @@ function parseMeta(entry: unknown, i: number, fail: (what: string) => Error, inl
     else if (key === 'objective' && (typeof value === 'number' || value === null)) out.objective = value ?? NaN;
     else if (key === 'history' && Array.isArray(value) && value.every((x) => typeof x === 'number' || x === null)) out.history = value.map((x: number | null) => x ?? NaN);
     else if (key === 'marked' && typeof value === 'boolean') out.marked = value;
+    else if (key === 'score' && (typeof value === 'number' || value === null)) out.score = value ?? NaN;
     else if (inline && key === 'values') out.values = value;
     else if (inline && key === 'delta') out.delta = value;
     else throw fail(`vectors[${i}].${key} is unexpected or of the wrong type`);

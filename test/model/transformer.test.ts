@@ -24,6 +24,20 @@ for (const arch of archs) {
     const L = model.config.nLayers;
     const D = model.config.dModel;
 
+    test('resuming from the residual hidden_states[1] gives the full forward\'s logits; a cache or a late layer is refused', async () => {
+      const input = tf.tensor2d(ids, [1, T], 'int32');
+      const [full, resumed] = tidy(() => {
+        const hidden = forward(model, input, { stopAt: 1 }).hidden;
+        return [forward(model, input).logits!, forward(model, { residual: hidden, layer: 1 }).logits!];
+      });
+      assert.ok(maxAbsDiff(await values(full), await values(resumed)) < 1e-5);
+      const residual = tf.zeros([1, T, D]) as tf.Tensor3D;
+      assert.throws(() => forward(model, { residual, layer: L }), BadInputError);
+      assert.throws(() => forward(model, { residual, layer: 1 }, { returnKv: true }), BadInputError);
+      assert.throws(() => forward(model, { residual, layer: 1 }, { stopAt: 0 }), BadInputError);
+      tf.dispose([input, full, resumed, residual]);
+    });
+
     test('KV cache: prefix then one token at a time equals the full forward', async () => {
       const full = tidy(() => forward(model, tf.tensor2d(ids, [1, T], 'int32')).logits!);
       const split = 4;
