@@ -7,17 +7,18 @@
  *   steer monitor <vectors> --model <dir> --triggered <file> [--clean <file>]   anomaly monitor AUROC
  *   steer export <vectors> --gguf <file> | --json-out <file>
  */
-import { existsSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../engine/backend.js';
 import { BadInputError } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { loadModel } from '../model/checkpoint.js';
+import { rSweepLabels, sweepChart, writeFileAtomic } from '../plot/index.js';
 import { cleanPrompts } from '../prompts/clean.js';
 import type { VectorSet } from '../steer/index.js';
 import {
   caaVector, defaultLayers, defaultMelboConfig, exportGguf, exportJson, hessianVectors, jacobianVectors, loadVectorSet, monitorAuroc,
-  monitorLibrary, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, steeredCompletions, sweepRadius, sweepSvg, trainMelbo, vectorCosines,
+  monitorLibrary, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, steeredCompletions, sweepRadius, trainMelbo, vectorCosines,
 } from '../steer/index.js';
 import { readCard } from '../zoo/card.js';
 import type { Command, Io, ParsedArgs } from './command.js';
@@ -110,8 +111,7 @@ async function sweep(args: ParsedArgs, io: Io): Promise<void> {
   });
   const svg = str(args, 'svg');
   if (svg) {
-    writeFileSync(`${svg}.tmp`, sweepSvg(result.points.map((p) => ({ x: p.R, y: p.embeddingVariance })), result.knee, { title: 'Diversity of steered completions against R', xLabel: 'R', yLabel: 'embedding variance', logX: true }));
-    renameSync(`${svg}.tmp`, svg);
+    writeFileAtomic(svg, await sweepChart(result.points.map((p) => ({ x: p.R, y: p.embeddingVariance })), result.knee, rSweepLabels));
   }
   const points = result.points.map((p) => ({ R: p.R, embeddingVariance: p.embeddingVariance, ngramDiversity: p.ngramDiversity, objective: p.objective }));
   if (flag(args, 'json')) return io.json({ points, kneeR: result.R });

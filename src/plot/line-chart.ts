@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { mean, std } from '../eval/stats.js';
 import type { ChartText } from './common.js';
-import { orderOf, scaleOf, titleOf } from './common.js';
+import { orderOf, scaleOf, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
 
 export interface LinePoint {
@@ -104,7 +104,7 @@ export function lineChartSpec(points: readonly LinePoint[], options: LineChartOp
   const body = faceted
     ? { facet: { field: 'facet', type: 'nominal', title: null, header: { labelOrient: 'top' } }, columns: options.columns ?? 4, spec: panel }
     : panel;
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...titleOf(options), data: { values: rows.map((r) => ({ ...r, band: r.series })) }, ...body } as TopLevelSpec;
+  return topLevel({ ...titleOf(options), data: { values: rows.map((r) => ({ ...r, band: r.series })) }, ...body });
 }
 
 /** Mean ± spread lines, per-facet panels, as an SVG document. */

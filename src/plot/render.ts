@@ -4,26 +4,47 @@
  * (text-width.ts), which errs wide: labels and legends get a little spare room, never overlap.
  * Rendering is deterministic: the clip-path and gradient ids vega numbers from a module-wide counter
  * are reset before each render, so the same spec gives the same bytes in any process.
+ * vega and vega-lite would print their warnings; here they are collected instead (the library never
+ * prints), and the tests require that every chart compiles without one.
  */
-import { renameSync, writeFileSync } from 'node:fs';
-import { parse, resetSVGDefIds, textMetrics, View } from 'vega';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { LoggerInterface, Spec as VegaSpec } from 'vega';
+import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compile } from 'vega-lite';
+import { BadFileError } from '../errors.js';
 import { measureTextWidth } from './text-width.js';
 import { plotConfig } from './theme.js';
 
-// vega measures text through this one hook; without node-canvas it would guess 0.8 em per character
-textMetrics.width = measureTextWidth as typeof textMetrics.width;
-
 export type { TopLevelSpec } from 'vega-lite';
 
-/** Renders a Vega-Lite spec (the house theme merged under its own config) to an SVG document. */
+// vega measures text through this one hook (not in its type declarations); without node-canvas it
+// would guess 0.8 em per character
+(vega as unknown as { textMetrics: { width: typeof measureTextWidth } }).textMetrics.width = measureTextWidth;
+
+function collectingLogger(warnings: string[]): LoggerInterface {
+  return vega.logger(vega.Warn, undefined, (_method, level, args) => warnings.push(`${level} ${args.map(String).join(' ')}`));
+}
+
+/** A Vega-Lite spec compiled to a vega spec, the house theme merged under the spec's own config. */
+export function compileSpec(spec: TopLevelSpec): { vega: VegaSpec; warnings: string[] } {
+  const warnings: string[] = [];
+  const compiled = compile({ ...spec, config: { ...plotConfig, ...spec.config } } as TopLevelSpec, { logger: collectingLogger(warnings) });
+  return { vega: compiled.spec, warnings };
+}
+
+/** A headless vega view of a spec, ready to run or render; finalize it when done. */
+export function headlessView(spec: TopLevelSpec, warnings: string[] = []): vega.View {
+  const { vega: compiled, warnings: compileWarnings } = compileSpec(spec);
+  warnings.push(...compileWarnings);
+  return new vega.View(vega.parse(compiled), { renderer: 'none', logger: collectingLogger(warnings) });
+}
+
+/** Renders a Vega-Lite spec to an SVG document. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const withTheme = { ...spec, config: { ...plotConfig, ...spec.config } } as TopLevelSpec;
-  const vega = compile(withTheme).spec;
-  const view = new View(parse(vega), { renderer: 'none' });
+  const view = headlessView(spec);
   try {
-    resetSVGDefIds();
+    vega.resetSVGDefIds();
     const svg = await view.toSVG();
     return svg.endsWith('\n') ? svg : `${svg}\n`;
   } finally {
@@ -34,13 +55,13 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 /** Writes a file whole or not at all: a temp file beside it, then a rename. */
 export function writeFileAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-/** Renders a spec and writes the SVG atomically; returns the SVG. */
-export async function writeSvg(file: string, spec: TopLevelSpec): Promise<string> {
-  const svg = await renderSvg(spec);
-  writeFileAtomic(file, svg);
-  return svg;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') throw new BadFileError(file, `cannot write it (${code}); check that its folder exists and is writable`);
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartText } from './common.js';
-import { orderOf, scaleOf, titleOf } from './common.js';
+import { orderOf, scaleOf, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
 
 export interface RunOutcome {
@@ -88,7 +88,7 @@ export function stepChartSpec(outcomes: readonly RunOutcome[], options: StepChar
     },
   };
   const body = faceted ? { facet: { field: 'facet', type: 'nominal', title: null }, columns: options.columns ?? 4, spec: panel } : panel;
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...titleOf(options), data: { values: rows }, ...body } as TopLevelSpec;
+  return topLevel({ ...titleOf(options), data: { values: rows }, ...body });
 }
 
 /** Cumulative share of runs succeeded against x, as step lines, as an SVG document. */

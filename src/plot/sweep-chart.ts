@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartText } from './common.js';
-import { titleOf } from './common.js';
+import { titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
 
 export interface SweepChartOptions extends ChartText {
@@ -14,6 +14,8 @@ export interface SweepChartOptions extends ChartText {
   yTitle?: string;
   /** Log x axis: true for base 2 (radius grids are geometric), or a base. */
   logX?: boolean | number;
+  /** The knee's label (default 'knee at <x>'). */
+  kneeLabel?: (x: number) => string;
   width?: number;
   height?: number;
 }
@@ -31,7 +33,7 @@ export function sweepChartSpec(points: readonly { x: number; y: number }[], knee
     { data: { values: points }, mark: { type: 'line', color: '#1f77b4', strokeWidth: 2, point: { filled: true, size: 50, color: '#1f77b4' } }, encoding: { x, y } },
   ];
   if (knee) {
-    const label = `knee: R = ${Number(knee.x.toPrecision(3))}`;
+    const label = (options.kneeLabel ?? ((v: number) => `knee at ${v}`))(Number(knee.x.toPrecision(3)));
     layers.push(
       { data: { values: [knee] }, mark: { type: 'rule', color: 'crimson', strokeDash: [5, 4], strokeWidth: 1.5 }, encoding: { x } },
       { data: { values: [knee] }, mark: { type: 'point', shape: 'circle', size: 260, color: 'crimson', strokeWidth: 2.5, filled: false, opacity: 1 }, encoding: { x, y } },
@@ -39,7 +41,7 @@ export function sweepChartSpec(points: readonly { x: number; y: number }[], knee
       { data: { values: [{ ...knee, label }] }, mark: { type: 'text', color: 'crimson', align: 'right', baseline: 'top', dx: -6, dy: 4, fontSize: 12, fontWeight: 'bold' }, encoding: { x, y: { value: 0 }, text: { field: 'label' } } },
     );
   }
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...titleOf(options), width: options.width ?? 440, height: options.height ?? 260, layer: layers } as TopLevelSpec;
+  return topLevel({ ...titleOf(options), width: options.width ?? 440, height: options.height ?? 260, layer: layers });
 }
 
 /** A sweep curve with its knee marked, as an SVG document. */
@@ -54,4 +56,5 @@ export const rSweepLabels: SweepChartOptions = {
   xTitle: 'steering radius R (‖θ‖₂, log scale)',
   yTitle: 'embedding variance of completions',
   logX: 2,
+  kneeLabel: (R) => `knee: R = ${R}`,
 };

@@ -1,0 +1,140 @@
+/**
+ * Where vectors sit in an objective's landscape: for each objective (one panel each), the histogram
+ * of the objective over random vectors of the same norm (the reference), the histograms of trained
+ * vectors (MELBO, DCT features...) over the same bins, and single marked vectors (θ_Y, δ_X) as
+ * labelled rules that say which share of the random vectors they beat. Histograms are normalised per
+ * group (share of the group's vectors per bin), so 64 random vectors and 512 features compare.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { BadInputError } from '../errors.js';
+import type { ChartText } from './common.js';
+import { logTicks, orderOf, titleOf, topLevel } from './common.js';
+import { renderSvg } from './render.js';
+
+export interface LandscapeValue {
+  /** The panel, e.g. 'MELBO objective'. */
+  objective: string;
+  /** The distribution it belongs to, e.g. 'random', 'MELBO vectors', 'DCT features'. */
+  group: string;
+  value: number;
+}
+
+export interface LandscapeMark {
+  objective: string;
+  /** e.g. 'θ_Y', 'δ_X'. */
+  label: string;
+  value: number;
+}
+
+export interface LandscapeOptions extends ChartText {
+  /** The group the marks are ranked against (default 'random'). */
+  reference?: string;
+  /** Per objective: the x axis title with units (default: the objective's name). Key order = panel order. */
+  objectives?: Record<string, { title?: string }>;
+  /** Log x axis (the optima of MELBO reach many times the random level); values must be > 0. */
+  logX?: boolean;
+  /** Bins per panel (default 24). */
+  bins?: number;
+  groupOrder?: readonly string[];
+  width?: number;
+  height?: number;
+}
+
+/** Share of the reference values below `value` (ties count half): 0.97 = beats 97 % of them. */
+export function shareBelow(reference: readonly number[], value: number): number {
+  if (reference.length === 0) return NaN;
+  let below = 0;
+  for (const r of reference) below += r < value ? 1 : r === value ? 0.5 : 0;
+  return below / reference.length;
+}
+
+interface Bin {
+  objective: string;
+  group: string;
+  start: number;
+  end: number;
+  share: number;
+}
+
+function histogram(objective: string, values: readonly LandscapeValue[], extent: [number, number], bins: number, log: boolean): Bin[] {
+  const [lo, hi] = log ? [Math.log(extent[0]), Math.log(extent[1])] : extent;
+  const width = (hi - lo || 1) / bins;
+  const edge = (i: number) => (log ? Math.exp(lo + i * width) : lo + i * width);
+  const out: Bin[] = [];
+  for (const [group, members] of groupBy(values, (v) => v.group)) {
+    const counts = new Array<number>(bins).fill(0);
+    for (const v of members) counts[Math.min(bins - 1, Math.floor(((log ? Math.log(v.value) : v.value) - lo) / width))]! += 1;
+    counts.forEach((c, i) => c > 0 && out.push({ objective, group, start: edge(i), end: edge(i + 1), share: c / members.length }));
+  }
+  return out;
+}
+
+export function landscapeChartSpec(values: readonly LandscapeValue[], marks: readonly LandscapeMark[], options: LandscapeOptions = {}): TopLevelSpec {
+  const reference = options.reference ?? 'random';
+  const log = options.logX ?? false;
+  const finite = values.filter((v) => Number.isFinite(v.value));
+  if (log && [...finite, ...marks].some((v) => !(v.value > 0))) throw new BadInputError('landscapeChart: a log axis needs every objective value above 0; plot without logX');
+  const objectives = orderOf([...finite.map((v) => v.objective), ...marks.map((m) => m.objective)], Object.keys(options.objectives ?? {}));
+  const groups = orderOf(finite.map((v) => v.group), [reference, ...(options.groupOrder ?? [])]);
+  const panels = objectives.map((objective) => {
+    const own = finite.filter((v) => v.objective === objective);
+    const ownMarks = marks.filter((m) => m.objective === objective);
+    const all = [...own.map((v) => v.value), ...ownMarks.map((m) => m.value)];
+    const extent = padded(Math.min(...all), Math.max(...all), log);
+    const bins = histogram(objective, own, extent, options.bins ?? 24, log);
+    const randoms = own.filter((v) => v.group === reference).map((v) => v.value);
+    const marked = ownMarks.map((m, i) => {
+      const share = shareBelow(randoms, m.value);
+      const rank = Number.isNaN(share) ? '' : share === 1 ? `: above all ${reference}` : share === 0 ? `: below all ${reference}` : `: above ${Math.round(share * 100)}% of ${reference}`;
+      // a label in the right half of the panel runs leftwards from its rule, so it stays inside
+      const mid = log ? Math.sqrt(extent[0] * extent[1]) : (extent[0] + extent[1]) / 2;
+      return { ...m, text: `${m.label}${rank}`, row: 4 + i * 16, side: m.value > mid ? 'right' : 'left' };
+    });
+    const x = { title: options.objectives?.[objective]?.title ?? objective, scale: log ? { type: 'log', domain: extent, nice: false } : { domain: extent, nice: false } };
+    const height = options.height ?? 220;
+    // headroom above the tallest bar for the marks' labels (one line of 16 px each)
+    const top = Math.max(0, ...bins.map((b) => b.share)) / Math.max(0.3, 1 - (12 + 16 * marked.length) / height);
+    return {
+      width: options.width ?? 380,
+      height,
+      layer: [
+        {
+          data: { values: bins },
+          mark: { type: 'rect', opacity: 0.55, stroke: 'white', strokeWidth: 0.5 },
+          encoding: {
+            x: { field: 'start', type: 'quantitative', ...x, axis: { format: '~g', ...(log ? { values: logTicks(...extent) } : { tickCount: 6 }) } },
+            x2: { field: 'end' },
+            y: { field: 'share', type: 'quantitative', title: 'share of the group\'s vectors', scale: { domain: [0, top], nice: false }, axis: { format: '.0%' } },
+            y2: { datum: 0 },
+            color: { field: 'group', type: 'nominal', title: 'vectors', scale: { domain: groups } },
+          },
+        },
+        { data: { values: marked }, mark: { type: 'rule', color: '#111', strokeWidth: 2, strokeDash: [5, 3] }, encoding: { x: { field: 'value', type: 'quantitative' } } },
+        ...(['left', 'right'] as const).map((side) => ({
+          data: { values: marked.filter((m) => m.side === side) },
+          mark: { type: 'text', align: side, baseline: 'top', dx: side === 'left' ? 4 : -4, fontSize: 12, fontWeight: 'bold', color: '#111' },
+          encoding: { x: { field: 'value', type: 'quantitative' }, y: { field: 'row', type: 'quantitative', scale: null }, text: { field: 'text' } },
+        })),
+      ],
+    };
+  });
+  return topLevel({ ...titleOf(options), hconcat: panels, resolve: { scale: { x: 'independent' } } });
+}
+
+/** The landscape of one or more objectives, with marked vectors, as an SVG document. */
+export function landscapeChart(values: readonly LandscapeValue[], marks: readonly LandscapeMark[], options: LandscapeOptions = {}): Promise<string> {
+  return renderSvg(landscapeChartSpec(values, marks, options));
+}
+
+/** The data's extent with a little room on either side (multiplicative on a log axis). */
+function padded(lo: number, hi: number, log: boolean): [number, number] {
+  if (log) return [lo / 1.05, hi * 1.05];
+  const room = (hi - lo || Math.abs(hi) || 1) * 0.03;
+  return [lo - room, hi + room];
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
