@@ -46,3 +46,15 @@ export function logTicks(lo: number, hi: number): number[] {
 export function topLevel(body: Record<string, unknown>): TopLevelSpec {
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', ...body } as unknown as TopLevelSpec;
 }
+
+/** What a chart draws when it is given nothing to draw: its title and a line that says so. */
+export function noDataSpec(text: ChartText, what: string): TopLevelSpec {
+  return topLevel({
+    ...titleOf(text),
+    width: 360,
+    height: 60,
+    data: { values: [{ message: `nothing to plot: no ${what}` }] },
+    mark: { type: 'text', fontSize: 13, color: '#444', align: 'left', baseline: 'middle' },
+    encoding: { text: { field: 'message' }, x: { value: 0 }, y: { value: 30 } },
+  });
+}

@@ -8,7 +8,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { BadInputError } from '../errors.js';
 import type { ChartText } from './common.js';
-import { logTicks, orderOf, titleOf, topLevel } from './common.js';
+import { logTicks, noDataSpec, orderOf, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
 
 export interface LandscapeValue {
@@ -74,6 +74,7 @@ export function landscapeChartSpec(values: readonly LandscapeValue[], marks: rea
   const log = options.logX ?? false;
   const finite = values.filter((v) => Number.isFinite(v.value));
   if (log && [...finite, ...marks].some((v) => !(v.value > 0))) throw new BadInputError('landscapeChart: a log axis needs every objective value above 0; plot without logX');
+  if (finite.length === 0 && marks.length === 0) return noDataSpec(options, 'objective values');
   const objectives = orderOf([...finite.map((v) => v.objective), ...marks.map((m) => m.objective)], Object.keys(options.objectives ?? {}));
   const groups = orderOf(finite.map((v) => v.group), [reference, ...(options.groupOrder ?? [])]);
   const panels = objectives.map((objective) => {

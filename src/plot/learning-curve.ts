@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartText } from './common.js';
-import { orderOf, scaleOf, titleOf, topLevel } from './common.js';
+import { noDataSpec, orderOf, scaleOf, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
 
 export interface LearningRecord {
@@ -41,6 +41,7 @@ export interface LearningCurveOptions extends ChartText {
 
 export function learningCurveSpec(records: readonly LearningRecord[], options: LearningCurveOptions = {}): TopLevelSpec {
   const rows = records.filter((r) => Number.isFinite(r.step) && Number.isFinite(r.value));
+  if (rows.length === 0) return noDataSpec(options, 'learning-curve records');
   const metrics = orderOf(rows.map((r) => r.metric), Object.keys(options.metrics ?? {}));
   const families = orderOf(rows.map((r) => r.family), options.familyOrder);
   const color = { field: 'family', type: 'nominal', title: options.familyTitle ?? 'task family', scale: { domain: families }, legend: { symbolType: 'stroke' } };

@@ -7,7 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { mean, std } from '../eval/stats.js';
 import type { ChartText } from './common.js';
-import { orderOf, scaleOf, titleOf, topLevel } from './common.js';
+import { noDataSpec, orderOf, scaleOf, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
 
 export interface LinePoint {
@@ -50,11 +50,10 @@ export interface LineSummary {
   high: number;
   /** Points pooled into this one. */
   n: number;
-  dashed: boolean;
 }
 
 /** Pools the points of each (facet, series, x) into a mean and a band. */
-export function summariseLines(points: readonly LinePoint[], options: Pick<LineChartOptions, 'spread' | 'logY' | 'dashed'> = {}): LineSummary[] {
+export function summariseLines(points: readonly LinePoint[], options: Pick<LineChartOptions, 'spread' | 'logY'> = {}): LineSummary[] {
   const groups = new Map<string, { facet: string; series: string; x: number; ys: number[] }>();
   for (const p of points) {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
@@ -70,12 +69,13 @@ export function summariseLines(points: readonly LinePoint[], options: Pick<LineC
     // a log axis cannot show a band below zero: clip it at the smallest value seen
     if (options.logY && low <= 0) low = Math.min(...ys);
     if (options.logY && high <= 0) high = m;
-    return { facet, series, x, mean: m, low, high, n: ys.length, dashed: options.dashed?.includes(series) ?? false };
+    return { facet, series, x, mean: m, low, high, n: ys.length };
   });
 }
 
 export function lineChartSpec(points: readonly LinePoint[], options: LineChartOptions): TopLevelSpec {
   const rows = summariseLines(points, options);
+  if (rows.length === 0) return noDataSpec(options, 'points');
   const series = orderOf(rows.map((r) => r.series), options.seriesOrder);
   const legendTitle = options.seriesTitle ?? 'series';
   const color = { field: 'series', type: 'nominal', title: legendTitle, scale: { domain: series }, legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5 } } as const;

@@ -6,7 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartText } from './common.js';
-import { orderOf, scaleOf, titleOf, topLevel } from './common.js';
+import { noDataSpec, orderOf, scaleOf, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
 
 export interface RunOutcome {
@@ -68,6 +68,7 @@ export function cumulativeShares(outcomes: readonly RunOutcome[], xMax?: number)
 
 export function stepChartSpec(outcomes: readonly RunOutcome[], options: StepChartOptions): TopLevelSpec {
   const points = cumulativeShares(outcomes, options.xMax);
+  if (points.length === 0) return noDataSpec(options, 'runs');
   const label = new Map<string, string>();
   for (const p of points) label.set(p.series, options.countsInLegend === false ? p.series : `${p.series} (${p.successes}/${p.runs})`);
   // the last corner of a series holds its totals; facets keep per-panel counts out of the legend

@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartText } from './common.js';
-import { titleOf, topLevel } from './common.js';
+import { noDataSpec, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
 
 export interface SweepChartOptions extends ChartText {
@@ -21,6 +21,7 @@ export interface SweepChartOptions extends ChartText {
 }
 
 export function sweepChartSpec(points: readonly { x: number; y: number }[], knee: { x: number; y: number } | null, options: SweepChartOptions = {}): TopLevelSpec {
+  if (points.length === 0) return noDataSpec(options, 'sweep points');
   const base = options.logX === true ? 2 : options.logX || 0;
   const grid = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
   const x = {

@@ -20,6 +20,3 @@ export const plotConfig: Config = {
   line: { strokeWidth: 2 },
   range: { category: ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'] },
 };
-
-/** Category colours, in order, for callers that pin a colour to a series. */
-export const categoryColours = plotConfig.range!.category as string[];

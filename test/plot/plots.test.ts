@@ -151,3 +151,18 @@ describe('writeFileAtomic', () => {
     assert.deepEqual(readdirSync(dir), ['a.svg']);
   });
 });
+
+test('every chart given nothing says so instead of drawing empty axes', async () => {
+  const empties: [string, TopLevelSpec][] = [
+    ['points', lineChartSpec([], { xTitle: 'x', yTitle: 'y', logY: true })],
+    ['runs', stepChartSpec([], { xTitle: 'x' })],
+    ['sweep points', sweepChartSpec([], null)],
+    ['learning-curve records', learningCurveSpec([])],
+    ['objective values', landscapeChartSpec([], [])],
+  ];
+  for (const [what, spec] of empties) {
+    const svg = await renderSvg(spec);
+    assert.ok(textsOf(svg, 'role-mark').includes(`nothing to plot: no ${what}`), `${what}: ${JSON.stringify(textsOf(svg, 'role-mark'))}`);
+    assert.deepEqual((await sceneBoxes(spec)).warnings, [], `${what}: no warning`);
+  }
+});
