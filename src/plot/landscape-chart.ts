@@ -24,10 +24,12 @@ export interface LandscapeMark {
   /** e.g. 'θ_Y', 'δ_X'. */
   label: string;
   value: number;
+  /** The group it is ranked against, e.g. the random vectors of its own norm (default: options.reference). */
+  against?: string;
 }
 
 export interface LandscapeOptions extends ChartText {
-  /** The group the marks are ranked against (default 'random'). */
+  /** The group marks are ranked against unless they name their own (default 'random'); listed first. */
   reference?: string;
   /** Per objective: the x axis title with units (default: the objective's name). Key order = panel order. */
   objectives?: Record<string, { title?: string }>;
@@ -83,10 +85,10 @@ export function landscapeChartSpec(values: readonly LandscapeValue[], marks: rea
     const all = [...own.map((v) => v.value), ...ownMarks.map((m) => m.value)];
     const extent = padded(Math.min(...all), Math.max(...all), log);
     const bins = histogram(objective, own, extent, options.bins ?? 24, log);
-    const randoms = own.filter((v) => v.group === reference).map((v) => v.value);
     const marked = ownMarks.map((m, i) => {
-      const share = shareBelow(randoms, m.value);
-      const rank = Number.isNaN(share) ? '' : share === 1 ? `: above all ${reference}` : share === 0 ? `: below all ${reference}` : `: above ${Math.round(share * 100)}% of ${reference}`;
+      const against = m.against ?? reference;
+      const share = shareBelow(own.filter((v) => v.group === against).map((v) => v.value), m.value);
+      const rank = Number.isNaN(share) ? '' : share === 1 ? `: above all ${against}` : share === 0 ? `: below all ${against}` : `: above ${Math.round(share * 100)}% of ${against}`;
       // a label in the right half of the panel runs leftwards from its rule, so it stays inside
       const mid = log ? Math.sqrt(extent[0] * extent[1]) : (extent[0] + extent[1]) / 2;
       return { ...m, text: `${m.label}${rank}`, row: 4 + i * 16, side: m.value > mid ? 'right' : 'left' };

@@ -50,7 +50,6 @@ export function learningCurveSpec(records: readonly LearningRecord[], options: L
     return {
       width: options.width ?? 320,
       height: options.height ?? 220,
-      title: { text: axis.title ?? metric, fontSize: 13, anchor: 'middle' },
       transform: [{ filter: { field: 'metric', equal: metric } }],
       mark: { type: 'line', strokeWidth: 2, point: rows.length <= 400 ? { size: 20, filled: true } : false },
       encoding: {

@@ -125,6 +125,9 @@ describe('plots render from fixture data', () => {
     assert.ok(labels.includes('θ_Y: above all random'), JSON.stringify(labels));
     assert.deepEqual(textsOf(svg, 'role-legend-label'), ['random', 'MELBO vectors']);
     await assertLegendOutside(spec);
+    const perNorm = [...[1, 2, 3].map((value) => ({ objective: 'o', group: 'random, R 4', value })), ...[10, 20].map((value) => ({ objective: 'o', group: 'random, R 8', value }))];
+    const ranked = textsOf(await landscapeChart(perNorm, [{ objective: 'o', label: 'θ_Y', value: 15, against: 'random, R 8' }]), 'role-mark');
+    assert.ok(ranked.includes('θ_Y: above 50% of random, R 8'), `ranked against its own norm: ${JSON.stringify(ranked)}`);
     assert.throws(() => landscapeChartSpec([{ objective: 'o', group: 'random', value: 0 }], [], { logX: true }), BadInputError);
   });
 
