@@ -13,7 +13,6 @@ import { initBackend } from '../engine/backend.js';
 import { BadInputError } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { loadModel } from '../model/checkpoint.js';
-import { rSweepLabels, sweepChart, writeFileAtomic } from '../plot/index.js';
 import { cleanPrompts } from '../prompts/clean.js';
 import type { VectorSet } from '../steer/index.js';
 import {
@@ -111,6 +110,8 @@ async function sweep(args: ParsedArgs, io: Io): Promise<void> {
   });
   const svg = str(args, 'svg');
   if (svg) {
+    // vega takes about half a second to load: only when a plot is asked for, not on every command
+    const { rSweepLabels, sweepChart, writeFileAtomic } = await import('../plot/index.js');
     writeFileAtomic(svg, await sweepChart(result.points.map((p) => ({ x: p.R, y: p.embeddingVariance })), result.knee, rSweepLabels));
   }
   const points = result.points.map((p) => ({ R: p.R, embeddingVariance: p.embeddingVariance, ngramDiversity: p.ngramDiversity, objective: p.objective }));
