@@ -53,7 +53,7 @@ export function sweepChart(points: readonly { x: number; y: number }[], knee: { 
 /** The labels of `triggerfish steer sweep --svg`, shared with the script that redraws committed sweeps. */
 export const rSweepLabels: SweepChartOptions = {
   title: 'Diversity of steered completions against R',
-  subtitle: 'one point per radius of the grid; knee: the last R before diversity jumps',
+  subtitle: 'one point per radius of the grid; the knee, where found: the last R before diversity jumps',
   xTitle: 'steering radius R (‖θ‖₂, log scale)',
   yTitle: 'embedding variance of completions',
   logX: 2,

@@ -17,6 +17,5 @@ export const plotConfig: Config = {
   header: { labelFontSize: 13, titleFontSize: 13, labelFontWeight: 'bold', labelPadding: 6 },
   facet: { spacing: 18 },
   concat: { spacing: 28 },
-  line: { strokeWidth: 2 },
   range: { category: ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'] },
 };
