@@ -27,7 +27,7 @@ function collectingLogger(warnings: string[]): LoggerInterface {
 }
 
 /** A Vega-Lite spec compiled to a vega spec, the house theme merged under the spec's own config. */
-export function compileSpec(spec: TopLevelSpec): { vega: VegaSpec; warnings: string[] } {
+function compileSpec(spec: TopLevelSpec): { vega: VegaSpec; warnings: string[] } {
   const warnings: string[] = [];
   const compiled = compile({ ...spec, config: { ...plotConfig, ...spec.config } } as TopLevelSpec, { logger: collectingLogger(warnings) });
   return { vega: compiled.spec, warnings };
