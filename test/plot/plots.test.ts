@@ -9,6 +9,7 @@ import {
   cumulativeShares, landscapeChart, landscapeChartSpec, learningCurve, learningCurveSpec, lineChart, lineChartSpec, renderSvg, shareBelow,
   stepChart, stepChartSpec, summariseLines, sweepChart, sweepChartSpec, writeFileAtomic,
 } from '../../src/plot/index.js';
+import { measureTextWidth } from '../../src/plot/text-width.js';
 import { landscape, learningRecords, lossPoints, methods, models, outcomes, sweepPoints } from './fixtures.js';
 import { linePaths, sceneBoxes, textsOf } from './scene.js';
 
@@ -168,4 +169,12 @@ test('every chart given nothing says so instead of drawing empty axes', async ()
     assert.ok(textsOf(svg, 'role-mark').includes(`nothing to plot: no ${what}`), `${what}: ${JSON.stringify(textsOf(svg, 'role-mark'))}`);
     assert.deepEqual((await sceneBoxes(spec)).warnings, [], `${what}: no warning`);
   }
+});
+
+test('text widths come from DejaVu Sans metrics, bold a tenth wider, one line at a time', () => {
+  assert.ok(Math.abs(measureTextWidth({ fontSize: 10 }, 'Hi') - (0.752 + 0.278) * 10) < 1e-9, 'H and i from the table');
+  assert.ok(Math.abs(measureTextWidth({ fontSize: 10, fontWeight: 'bold' }, 'Hi') - 1.1 * (0.752 + 0.278) * 10) < 1e-9, 'bold');
+  assert.equal(measureTextWidth({ fontSize: 12 }, '  0.5  '), measureTextWidth({ fontSize: 12 }, '0.5'), 'trimmed as vega trims');
+  assert.equal(measureTextWidth({ fontSize: 12 }, null), 0);
+  assert.ok(measureTextWidth({ fontSize: 12 }, 'θ_Y') > measureTextWidth({ fontSize: 12 }, 'a_Y'), 'non-ASCII measured wide');
 });
