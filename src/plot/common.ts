@@ -26,16 +26,22 @@ export function orderOf(values: Iterable<string>, preferred: readonly string[] =
   return [...preferred.filter((v) => seen.includes(v)), ...seen.filter((v) => !preferred.includes(v))];
 }
 
-/** Tick values 1, 2, 5 × 10^k inside [lo, hi] (lo > 0): a log axis labelled at round numbers. */
-export function logTicks(lo: number, hi: number): number[] {
-  const ticks: number[] = [];
-  for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
-    for (const m of [1, 2, 5]) {
-      const t = Number((m * 10 ** k).toPrecision(6));
-      if (t >= lo && t <= hi) ticks.push(t);
+/**
+ * Tick values for a log axis over [lo, hi] (lo > 0) at round numbers: 1, 2, 5 × 10^k, or every digit
+ * × 10^k where that gives fewer than three; undefined (vega's own ticks) inside a single decade step.
+ */
+export function logTicks(lo: number, hi: number): number[] | undefined {
+  for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+    const ticks: number[] = [];
+    for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
+      for (const m of mantissas) {
+        const t = Number((m * 10 ** k).toPrecision(6));
+        if (t >= lo && t <= hi) ticks.push(t);
+      }
     }
+    if (ticks.length >= 3) return ticks;
   }
-  return ticks;
+  return undefined;
 }
 
 /**

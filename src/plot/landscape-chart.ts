@@ -10,6 +10,7 @@ import { BadInputError } from '../errors.js';
 import type { ChartText } from './common.js';
 import { logTicks, noDataSpec, orderOf, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
+import { measureTextWidth } from './text-width.js';
 
 export interface LandscapeValue {
   /** The panel, e.g. 'MELBO objective'. */
@@ -85,27 +86,21 @@ export function landscapeChartSpec(values: readonly LandscapeValue[], marks: rea
     const all = [...own.map((v) => v.value), ...ownMarks.map((m) => m.value)];
     const extent = padded(Math.min(...all), Math.max(...all), log);
     const bins = histogram(objective, own, extent, options.bins ?? 24, log);
-    const marked = ownMarks.map((m, i) => {
-      const against = m.against ?? reference;
-      const share = shareBelow(own.filter((v) => v.group === against).map((v) => v.value), m.value);
-      const rank = Number.isNaN(share) ? '' : share === 1 ? `: above all ${against}` : share === 0 ? `: below all ${against}` : `: above ${Math.round(share * 100)}% of ${against}`;
-      // a label in the right half of the panel runs leftwards from its rule, so it stays inside
-      const mid = log ? Math.sqrt(extent[0] * extent[1]) : (extent[0] + extent[1]) / 2;
-      return { ...m, text: `${m.label}${rank}`, row: 4 + i * 16, side: m.value > mid ? 'right' : 'left' };
-    });
+    const width = options.width ?? 380;
+    const marked = placeLabels(ownMarks, own, { reference, extent, log, width });
     const x = { title: options.objectives?.[objective]?.title ?? objective, scale: log ? { type: 'log', domain: extent, nice: false } : { domain: extent, nice: false } };
     const height = options.height ?? 220;
-    // headroom above the tallest bar for the marks' labels (one line of 16 px each)
-    const top = Math.max(0, ...bins.map((b) => b.share)) / Math.max(0.3, 1 - (12 + 16 * marked.length) / height);
+    // headroom above the tallest bar for the marks' labels
+    const top = Math.max(0, ...bins.map((b) => b.share)) / Math.max(0.3, 1 - (8 + labelRowHeight * marked.length) / height);
     return {
-      width: options.width ?? 380,
+      width,
       height,
       layer: [
         {
           data: { values: bins },
           mark: { type: 'rect', opacity: 0.55, stroke: 'white', strokeWidth: 0.5 },
           encoding: {
-            x: { field: 'start', type: 'quantitative', ...x, axis: { format: '~g', ...(log ? { values: logTicks(...extent) } : { tickCount: 6 }) } },
+            x: { field: 'start', type: 'quantitative', ...x, axis: { format: '~g', ...((log && logTicks(...extent)) ? { values: logTicks(...extent) } : { tickCount: 6 }) } },
             x2: { field: 'end' },
             y: { field: 'share', type: 'quantitative', title: 'share of the group\'s vectors', scale: { domain: [0, top], nice: false }, axis: { format: '.0%' } },
             y2: { datum: 0 },
@@ -113,11 +108,7 @@ export function landscapeChartSpec(values: readonly LandscapeValue[], marks: rea
           },
         },
         { data: { values: marked }, mark: { type: 'rule', color: '#111', strokeWidth: 2, strokeDash: [5, 3] }, encoding: { x: { field: 'value', type: 'quantitative' } } },
-        ...(['left', 'right'] as const).map((side) => ({
-          data: { values: marked.filter((m) => m.side === side) },
-          mark: { type: 'text', align: side, baseline: 'top', dx: side === 'left' ? 4 : -4, fontSize: 12, fontWeight: 'bold', color: '#111' },
-          encoding: { x: { field: 'value', type: 'quantitative' }, y: { field: 'row', type: 'quantitative', scale: null }, text: { field: 'text' } },
-        })),
+        ...labelLayers(marked),
       ],
     };
   });
@@ -127,6 +118,46 @@ export function landscapeChartSpec(values: readonly LandscapeValue[], marks: rea
 /** The landscape of one or more objectives, with marked vectors, as an SVG document. */
 export function landscapeChart(values: readonly LandscapeValue[], marks: readonly LandscapeMark[], options: LandscapeOptions = {}): Promise<string> {
   return renderSvg(landscapeChartSpec(values, marks, options));
+}
+
+/** Two lines per mark (its name in bold, its rank below), 15 px each, and a gap. */
+const labelRowHeight = 34;
+const labelFont = 12;
+
+interface PlacedLabel extends LandscapeMark {
+  rank: string;
+  /** Pixels from the top of the panel. */
+  row: number;
+  /** 'left': the text starts at the rule and runs right; 'right': it ends at the rule. */
+  side: 'left' | 'right';
+}
+
+/** Ranks each mark and puts its label on the side of its rule with room for it. */
+function placeLabels(marks: readonly LandscapeMark[], values: readonly LandscapeValue[], at: { reference: string; extent: [number, number]; log: boolean; width: number }): PlacedLabel[] {
+  const { extent, log, width } = at;
+  const fraction = (v: number) => (log ? Math.log(v / extent[0]) / Math.log(extent[1] / extent[0]) : (v - extent[0]) / (extent[1] - extent[0] || 1));
+  return marks.map((m, i) => {
+    const against = m.against ?? at.reference;
+    const share = shareBelow(values.filter((v) => v.group === against).map((v) => v.value), m.value);
+    const rank = Number.isNaN(share) ? '' : share === 1 ? `above all ${against}` : share === 0 ? `below all ${against}` : `above ${Math.round(share * 100)}% of ${against}`;
+    const needed = Math.max(measureTextWidth({ fontSize: labelFont, fontWeight: 'bold' }, m.label), measureTextWidth({ fontSize: labelFont }, rank)) + 6;
+    const x = fraction(m.value) * width;
+    const side = width - x >= needed || width - x >= x ? 'left' : 'right';
+    return { ...m, rank, row: 4 + i * labelRowHeight, side };
+  });
+}
+
+/** Text layers for the labels: per side (alignment is a mark property), the name and the rank below it. */
+function labelLayers(labels: readonly PlacedLabel[]): Record<string, unknown>[] {
+  return (['left', 'right'] as const).flatMap((side) => {
+    const values = labels.filter((l) => l.side === side).map((l) => ({ ...l, rankRow: l.row + 15 }));
+    const text = (field: string, row: string, bold: boolean) => ({
+      data: { values },
+      mark: { type: 'text', align: side, baseline: 'top', dx: side === 'left' ? 4 : -4, fontSize: labelFont, fontWeight: bold ? 'bold' : 'normal', color: '#111' },
+      encoding: { x: { field: 'value', type: 'quantitative' }, y: { field: row, type: 'quantitative', scale: null }, text: { field } },
+    });
+    return values.length === 0 ? [] : [text('label', 'row', true), text('rank', 'rankRow', false)];
+  });
 }
 
 /** The data's extent with a little room on either side (multiplicative on a log axis). */
