@@ -21,7 +21,7 @@ const otherEm = 0.8;
 /** DejaVu Sans Bold runs about a tenth wider. */
 const boldFactor = 1.1;
 
-export function textWidthEm(text: string): number {
+function textWidthEm(text: string): number {
   let total = 0;
   for (const c of text) total += em.get(c) ?? otherEm;
   return total;
