@@ -5,7 +5,6 @@
  * deviation or the min–max range over them.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { mean, std } from '../eval/stats.js';
 import type { ChartText } from './common.js';
 import { noDataSpec, orderOf, scaleOf, titleOf, topLevel } from './common.js';
 import { renderSvg } from './render.js';
@@ -52,6 +51,11 @@ export interface LineSummary {
   n: number;
 }
 
+// plot is a leaf that imports no other layer (the house's dependency rules), so its two statistics live here
+const mean = (ys: readonly number[]) => ys.reduce((a, b) => a + b, 0) / ys.length;
+/** Sample standard deviation (n − 1), 0 for one value: the convention of src/eval/stats.ts. */
+const sampleSd = (ys: readonly number[], m: number) => (ys.length < 2 ? 0 : Math.sqrt(ys.reduce((s, y) => s + (y - m) ** 2, 0) / (ys.length - 1)));
+
 /** Pools the points of each (facet, series, x) into a mean and a band. */
 export function summariseLines(points: readonly LinePoint[], options: Pick<LineChartOptions, 'spread' | 'logY'> = {}): LineSummary[] {
   const groups = new Map<string, { facet: string; series: string; x: number; ys: number[] }>();
@@ -65,7 +69,7 @@ export function summariseLines(points: readonly LinePoint[], options: Pick<LineC
   const spread = options.spread ?? 'range';
   return [...groups.values()].map(({ facet, series, x, ys }) => {
     const m = mean(ys);
-    let [low, high] = spread === 'sd' ? [m - std(ys), m + std(ys)] : spread === 'range' ? [Math.min(...ys), Math.max(...ys)] : [m, m];
+    let [low, high] = spread === 'sd' ? [m - sampleSd(ys, m), m + sampleSd(ys, m)] : spread === 'range' ? [Math.min(...ys), Math.max(...ys)] : [m, m];
     // a log axis cannot show a band below zero: clip it at the smallest value seen
     if (options.logY && low <= 0) low = Math.min(...ys);
     if (options.logY && high <= 0) high = m;

@@ -50,6 +50,8 @@ describe('plots render from fixture data', () => {
     assert.equal(first.high, Math.max(...ys));
     assert.ok(Math.abs(first.mean - ys.reduce((a, b) => a + b) / 3) < 1e-12, 'the mean of the three seeds');
 
+    const sd = summariseLines([1, 2, 3].map((y) => ({ x: 0, y, series: 's' })), { spread: 'sd' })[0]!;
+    assert.deepEqual([sd.low, sd.mean, sd.high, sd.n], [1, 2, 3, 3], 'mean ± one sample standard deviation');
     const spec = lineChartSpec(points, lineOptions);
     const svg = await renderSvg(spec);
     assertAxes(svg, ['forward passes (batches)', 'best loss / first']);
