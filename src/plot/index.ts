@@ -13,7 +13,9 @@ export type { ChartText } from './common.js';
 export type { LineChartOptions, LinePoint, LineSummary } from './line-chart.js';
 export { lineChart, lineChartSpec, summariseLines } from './line-chart.js';
 export type { TopLevelSpec } from './render.js';
-export { headlessView, renderSvg, writeFileAtomic } from './render.js';
+export { headlessView, renderSvg } from './render.js';
+/** The project's one atomic file writer, re-exported so that a plot and its file come from one import. */
+export { writeFileAtomic } from '../util/atomic-file.js';
 export type { CumulativePoint, RunOutcome, StepChartOptions } from './step-chart.js';
 export { cumulativeShares, stepChart, stepChartSpec } from './step-chart.js';
 export type { SweepChartOptions } from './sweep-chart.js';

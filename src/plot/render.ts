@@ -7,12 +7,10 @@
  * vega and vega-lite would print their warnings; here they are collected instead (the library never
  * prints), and the tests require that every chart compiles without one.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { LoggerInterface, Spec as VegaSpec } from 'vega';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compile } from 'vega-lite';
-import { BadFileError } from '../errors.js';
 import { measureTextWidth } from './text-width.js';
 import { plotConfig } from './theme.js';
 
@@ -49,19 +47,5 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
     return svg.endsWith('\n') ? svg : `${svg}\n`;
   } finally {
     view.finalize();
-  }
-}
-
-/** Writes a file whole or not at all: a temp file beside it, then a rename. */
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') throw new BadFileError(file, `cannot write it (${code}); check that its folder exists and is writable`);
-    throw err;
   }
 }

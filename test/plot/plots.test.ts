@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { BadFileError, BadInputError } from '../../src/errors.js';
+import { describe, test } from 'node:test';
+import { BadInputError } from '../../src/errors.js';
 import type { TopLevelSpec } from '../../src/plot/index.js';
 import {
   cumulativeShares, landscapeChart, landscapeChartSpec, learningCurve, learningCurveSpec, lineChart, lineChartSpec, renderSvg, shareBelow,
-  stepChart, stepChartSpec, summariseLines, sweepChart, sweepChartSpec, writeFileAtomic,
+  stepChart, stepChartSpec, summariseLines, sweepChart, sweepChartSpec,
 } from '../../src/plot/index.js';
 import { measureTextWidth } from '../../src/plot/text-width.js';
 import { landscape, learningRecords, lossPoints, methods, models, outcomes, sweepPoints } from './fixtures.js';
@@ -138,22 +135,6 @@ describe('plots render from fixture data', () => {
     const [a, b] = [await renderSvg(spec), await renderSvg(spec)];
     assert.equal(a, b);
     assert.equal(await lineChart(lossPoints(), lineOptions), a);
-  });
-});
-
-describe('writeFileAtomic', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'triggerfish-plot-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  test('writes the whole file and leaves no temp file', () => {
-    writeFileAtomic(join(dir, 'a.svg'), '<svg/>\n');
-    assert.equal(readFileSync(join(dir, 'a.svg'), 'utf8'), '<svg/>\n');
-    assert.deepEqual(readdirSync(dir), ['a.svg']);
-  });
-
-  test('a missing folder is a one-line BadFileError', () => {
-    assert.throws(() => writeFileAtomic(join(dir, 'no', 'a.svg'), 'x'), (err: unknown) => err instanceof BadFileError && /folder exists/.test(err.message));
-    assert.deepEqual(readdirSync(dir), ['a.svg']);
   });
 });
 
