@@ -8,6 +8,7 @@ import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
 import { steerCommand } from './steer.js';
 import { jobCommand, tuiCommand } from './tui.js';
+import { verifyCommand } from './verify.js';
 import { zooCommand } from './zoo.js';
 
-export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, benchCommand, tuiCommand, jobCommand];
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, verifyCommand, benchCommand, tuiCommand, jobCommand];

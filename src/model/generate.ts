@@ -58,20 +58,7 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
   const padded = leftPad(prompts, width, options.padId ?? 0);
   let mask = tf.tensor2d(padded.mask, [prompts.length, width], 'int32'); // [B, S]
   let nextPositions = prompts.map((p) => p.length); // each row's position of its next token
-  let kv: KvCache | undefined;
-  let logits: tf.Tensor2D;
-  {
-    const ids = tf.tensor2d(padded.ids, [prompts.length, width], 'int32');
-    const positions = tf.tensor2d(padded.positions, [prompts.length, width], 'int32');
-    const result = tidy(() => {
-      const r = forward(model, ids, { hooks: options.hooks, attentionMask: mask, positions, returnKv: true, logits: 'last' });
-      return { logits: tf.squeeze(r.logits!, [1]) as tf.Tensor2D, kv: r.kv! };
-    });
-    ids.dispose();
-    positions.dispose();
-    logits = result.logits;
-    kv = result.kv;
-  }
+  let { logits, kv }: { logits: tf.Tensor2D; kv: KvCache | undefined } = nextLogits(model, padded.ids, padded.positions, [prompts.length, width], mask, options.hooks);
   try {
     for (let step = 0; step < maxNew; step++) {
       await yieldToEventLoop();
@@ -107,15 +94,8 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
       const grownMask = tidy(() => tf.concat([mask, tf.ones([B, 1], 'int32')], 1) as tf.Tensor2D);
       mask.dispose();
       mask = grownMask;
-      const ids = tf.tensor2d(chosen, [B, 1], 'int32');
-      const positions = tf.tensor2d(nextPositions, [B, 1], 'int32');
       const past = kv!;
-      const result = tidy(() => {
-        const r = forward(model, ids, { hooks: options.hooks, attentionMask: mask, positions, past, returnKv: true, logits: 'last' });
-        return { logits: tf.squeeze(r.logits!, [1]) as tf.Tensor2D, kv: r.kv! };
-      });
-      ids.dispose();
-      positions.dispose();
+      const result = nextLogits(model, chosen, nextPositions, [B, 1], mask, options.hooks, past);
       disposeKv(past);
       kv = result.kv;
       logits = result.logits;
@@ -127,6 +107,30 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
     mask.dispose();
   }
   return { tokens: out, finish };
+}
+
+/**
+ * One forward pass over `ids` [B, T] (after the cached `past`, if any): the logits of each row's last
+ * position [B, V] and the grown KV cache.
+ */
+function nextLogits(
+  model: LanguageModel,
+  ids: ArrayLike<number>,
+  positions: ArrayLike<number>,
+  shape: [number, number],
+  attentionMask: tf.Tensor2D,
+  hooks: Hooks | undefined,
+  past?: KvCache,
+): { logits: tf.Tensor2D; kv: KvCache } {
+  const idTensor = tf.tensor2d(ids as number[], shape, 'int32');
+  const positionTensor = tf.tensor2d(positions as number[], shape, 'int32');
+  const result = tidy(() => {
+    const r = forward(model, idTensor, { hooks, attentionMask, positions: positionTensor, ...(past && { past }), returnKv: true, logits: 'last' });
+    return { logits: tf.squeeze(r.logits!, [1]) as tf.Tensor2D, kv: r.kv! };
+  });
+  idTensor.dispose();
+  positionTensor.dispose();
+  return result;
 }
 
 /** Left-pads prompts to `width`; positions count each row's real tokens from 0 (padding gets 0). */
