@@ -4,7 +4,7 @@ import { BadFileError } from '../errors.js';
 
 /** Writes `text` to `file` atomically; a folder that is missing or not writable is a one-line BadFileError. */
 export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, text);
     renameSync(tmp, file);

@@ -1,6 +1,7 @@
 /** JSON files: read one object with a one-line error naming the file, write one atomically (temp file + rename). */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 export function readJsonObject(file: string): Record<string, unknown> {
   if (!existsSync(file)) throw new BadFileError(file, 'file not found');
@@ -16,7 +17,5 @@ export function readJsonObject(file: string): Record<string, unknown> {
 
 /** Writes JSON through a temporary file and a rename, so a crash never leaves half a file. */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
