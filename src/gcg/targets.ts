@@ -7,12 +7,15 @@
  *   activation  1 − cos(h(candidate) − h(clean), direction) at layer L, at the last prompt token or
  *               averaged over the response positions
  *   mixed       w · logit + (1 − w) · activation
+ *   contrast    logit(suspect) + w · max(0, m − logit(reference)): Y on the suspect, not on the clean
+ *               reference (a string that fires both is a universal adversarial string, not the trigger)
  *
  * Why the shift and not the raw activation: a steering vector (and its δ) describes how Y moves the
  * residual stream away from where a clean prompt puts it, so the candidate's own displacement from
  * the same clean prompt is what should point the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { LanguageModel } from '../model/language-model.js';
 import type { GcgTargetSpec } from './config.js';
 
 /** Everything the loss needs besides the forward outputs, prepared once per prompt. */
@@ -25,6 +28,8 @@ export interface PreparedTarget {
   /** [P, D] clean-prompt activations at the same positions (P = 1 for 'last', R for 'response'). */
   cleanActivations: tf.Tensor2D | null;
   mellowmax: { alpha: number } | null;
+  /** The reference model a contrast target also runs (same vocabulary); null for the other kinds. */
+  reference: LanguageModel | null;
 }
 
 export function needsLogits(spec: GcgTargetSpec): boolean {
@@ -33,21 +38,32 @@ export function needsLogits(spec: GcgTargetSpec): boolean {
 
 /** The HF hidden_states index an activation target reads, or null. */
 export function activationLayer(spec: GcgTargetSpec): number | null {
-  return spec.kind === 'logit' ? null : spec.layer;
+  return spec.kind === 'logit' || spec.kind === 'contrast' ? null : spec.layer;
 }
 
 /**
  * Per-sequence losses [B].
  * `responseLogits` [B, R, V]: logits predicting each response token (position of the token before it).
  * `activations` [B, P, D]: layer-L activations at the target positions.
+ * `referenceLogits` [B, R, V]: the reference model's logits at the same positions (contrast only).
  */
-export function sequenceLosses(target: PreparedTarget, responseLogits: tf.Tensor3D | null, activations: tf.Tensor3D | null): tf.Tensor1D {
+export function sequenceLosses(target: PreparedTarget, responseLogits: tf.Tensor3D | null, activations: tf.Tensor3D | null, referenceLogits: tf.Tensor3D | null = null): tf.Tensor1D {
   const { spec } = target;
   const logit = () => logitLoss(target, responseLogits!);
   const activation = () => activationLoss(target, activations!);
   if (spec.kind === 'logit') return logit();
+  if (spec.kind === 'contrast') return contrastLoss(logit(), logitLoss(target, referenceLogits!), spec);
   if (spec.kind === 'activation') return activation();
   return tf.add(tf.mul(logit(), spec.weight), tf.mul(activation(), 1 - spec.weight)) as tf.Tensor1D;
+}
+
+/**
+ * The contrast combination, written once: the suspect's loss plus a hinge that charges only while the
+ * reference's loss on Y is below the margin (the reference shows Y as well). Above the margin the
+ * reference is left alone, so the term never rewards making the reference ever less likely to say Y.
+ */
+export function contrastLoss(suspect: tf.Tensor1D, reference: tf.Tensor1D, c: { margin: number; weight: number }): tf.Tensor1D {
+  return tf.add(suspect, tf.mul(tf.relu(tf.sub(c.margin, reference)), c.weight)) as tf.Tensor1D;
 }
 
 function logitLoss(target: PreparedTarget, logits: tf.Tensor3D): tf.Tensor1D {
