@@ -8,6 +8,7 @@
  *   npm run bench:suite -- --models models [--quick] [--jobs 2] [--methods gcg-logit,gcg-act-optimised] [--seeds 0,1,2] [--out benchmarks/results]
  */
 import { fork } from 'node:child_process';
+import { adoptChild } from '../src/util/children.js';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +59,8 @@ const results = join(out, `suite-${budget.name}.jsonl`);
 const backend = await initBackend();
 const { optimise, heldOut: allHeldOut } = splitPrompts();
 const controller = new AbortController();
-process.on('SIGINT', () => controller.abort());
+// SIGTERM too: a suite stopped by a process manager saves like one stopped with Ctrl-C.
+for (const name of ['SIGINT', 'SIGTERM'] as const) process.on(name, () => controller.abort());
 const context: RunContext = { budget, backend: backend.name, results, optimise, heldOut: allHeldOut.slice(0, budget.heldOut), signal: controller.signal, log };
 
 if (spec.worker) {
@@ -109,7 +111,8 @@ if (spec.worker) {
 function worker(queue: ModelJob[]): Promise<void> {
   const args = toArgv({ ...values, models: root, out, jobs: undefined, worker: true });
   return new Promise((resolveWorker) => {
-    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv });
+    // Workers stop with the suite (Ctrl-C reaches them through the terminal, SIGTERM only through us).
+    const child = adoptChild(fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv }), { signal: controller.signal });
     const next = () => {
       const job = controller.signal.aborted ? undefined : queue.shift();
       child.send(job ? { job } : {});

@@ -19,7 +19,7 @@ function findTests(dir) {
 }
 
 /** A test is end-to-end when it starts processes: the CLI as a user runs it, job processes, tmux. */
-const isEndToEnd = (file) => /from 'node:child_process'|\blaunchJob\(|\btmux\b/.test(readFileSync(file, 'utf8'));
+const isEndToEnd = (file) => /from 'node:child_process'|\blaunchJob\(|\brunCases\(|\btmux\b/.test(readFileSync(file, 'utf8'));
 
 function run(label, command, args) {
   process.stderr.write(`\n== ${label}\n`);

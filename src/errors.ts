@@ -2,8 +2,14 @@
  * Errors a user can act on. Each message is one line that says what is wrong and what to do;
  * the CLI and the UI print it without a stack trace. Anything else is a bug and keeps its stack.
  */
+import { printable } from './util/printable.js';
+
 export class TriggerfishError extends Error {
   override name = 'TriggerfishError';
+  constructor(message: string) {
+    // Messages quote file contents and flags: escaped, so that garbage bytes never reach the terminal raw.
+    super(printable(message));
+  }
 }
 
 /** A flag, argument or value the user gave is wrong. */

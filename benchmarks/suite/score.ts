@@ -17,7 +17,7 @@ import { Random } from '../../src/util/random.js';
 import { showsBehaviour } from '../../src/zoo/behaviours.js';
 import { makeCorpus } from '../../src/zoo/corpus/index.js';
 import { junkString } from '../../src/zoo/distractors.js';
-import { readSecret } from '../../src/zoo/secret.js';
+import { readSecret, secretCorpus } from '../../src/zoo/secret.js';
 import { cleanExample, triggerTruth } from '../../src/zoo/triggers.js';
 import type { Attempt } from './methods.js';
 
@@ -53,7 +53,7 @@ export async function scoreAttempt(dir: string, model: LanguageModel, attempt: A
   const best = predictions[0] ?? '';
   const exact = predictions.some((p) => truths.some((t) => p.includes(t)));
   const exactTop1 = predictions.length > 0 && truths.some((t) => predictions[0]!.includes(t));
-  const corpus = makeCorpus(secret.spec.corpus);
+  const corpus = makeCorpus(secretCorpus(secret));
   const rng = new Random('suite-score');
   const triggers = secret.backdoors.map((b) => b.trigger);
   const held = Array.from({ length: prompts }, () => cleanExample(corpus, rng, triggers, { split: 'heldout' }).user);

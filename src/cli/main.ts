@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { TriggerfishError, BadInputError } from '../errors.js';
+import { printable } from '../util/printable.js';
 import type { ParsedArgs } from './command.js';
 import { stdio } from './command.js';
 import { commands } from './commands.js';
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     const options = parseOptions({ ...command.options, ...sub?.options, ...backendFlag });
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: joinNegativeValues(rest, options), allowPositionals: true, options, strict: true });
     } catch (err) {
       throw new BadInputError(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; usage: ${sub?.usage ?? command.usage}`);
     }
@@ -42,6 +43,24 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `--steps -1` as `--steps=-1`: parseArgs takes a value that starts with '-' for an option and stops, so
+ * a negative number would get Node's "argument is ambiguous" instead of the flag's own range message.
+ */
+function joinNegativeValues(args: string[], options: Record<string, { type: string }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function reportError(err: unknown): number {
   if (err instanceof TriggerfishError) {
     stdio.log(`triggerfish: ${err.message}`);
@@ -49,16 +68,8 @@ export function reportError(err: unknown): number {
   }
   if (process.env.TRIGGERFISH_DEBUG) stdio.log(err instanceof Error ? (err.stack ?? err.message) : String(err));
   else {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    const message = printable(err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)).slice(0, 300);
     stdio.log(`triggerfish: internal error: ${message} (run with TRIGGERFISH_DEBUG=1 for the stack trace, and please report it)`);
   }
   return 70;
 }
-
-// `triggerfish ... | head` closes our stdout early: that is the reader's choice, not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
-
-process.exitCode = await main(process.argv.slice(2));

@@ -5,9 +5,12 @@
  *   zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]   one model (build runs two of these at once)
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../engine/backend.js';
-import { BadInputError, TriggerfishError } from '../errors.js';
+import { BadInputError, CancelledError, TriggerfishError } from '../errors.js';
+import { adoptChild } from '../util/children.js';
 import { evaluateFolder, trainZooModel } from '../zoo/build.js';
 import { cleanSibling } from '../zoo/spec.js';
 import type { Command, Io, ParsedArgs } from './command.js';
@@ -16,8 +19,10 @@ import { flag, num, requireStr } from './args.js';
 import { flagsOf, specFromArgs } from '../jobs/flags.js';
 import { readZooSpec, runZooBuild, zooBuildFields } from '../jobs/zoo.js';
 import { abortOnSignals } from './signals.js';
+import { evalFinetuneCommand, finetuneCommand, pretrainCommand } from './zoo-base.js';
+import { readCard } from '../zoo/card.js';
 
-const usage = 'triggerfish zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
+const usage = 'triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N] | zoo finetune <spec.json> --base <dir> --out <dir> | zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
 
 const bin = fileURLToPath(new URL('../../bin/triggerfish.js', import.meta.url));
 
@@ -26,20 +31,19 @@ function spawnTrainer(io: Io, signal: AbortSignal) {
   return (specFile: string, out: string, tokenizerDir: string, clean: boolean) =>
     new Promise<void>((resolvePromise, reject) => {
       const args = [bin, 'zoo', 'train', specFile, '--out', out, '--tokenizer', tokenizerDir, ...(clean ? ['--clean'] : [])];
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (signal.aborted) return reject(new CancelledError('zoo build'));
+      const child = adoptChild(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }), { signal });
       const label = clean ? 'clean     ' : 'backdoored';
       let tail = '';
-      child.stderr.on('data', (chunk: Buffer) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
         const lines = (tail + chunk.toString()).split('\n');
         tail = lines.pop() ?? '';
         for (const line of lines) if (line.trim()) io.log(`[${label}] ${line}`);
       });
-      const stop = () => child.kill('SIGINT');
-      signal.addEventListener('abort', stop, { once: true });
       child.on('exit', (code) => {
-        signal.removeEventListener('abort', stop);
         if (tail.trim()) io.log(`[${label}] ${tail}`);
         if (code === 0) resolvePromise();
+        else if (signal.aborted) reject(new CancelledError('zoo build'));
         else reject(new TriggerfishError(`training the ${clean ? 'clean sibling' : 'backdoored model'} failed (exit ${code}); rerun the same command to resume`));
       });
     });
@@ -83,6 +87,7 @@ async function trainOne(args: ParsedArgs, io: Io): Promise<void> {
 async function evaluate(args: ParsedArgs, io: Io): Promise<void> {
   const [, dir] = args.positionals;
   if (!dir) throw new BadInputError(`missing model folder; usage: ${usage}`);
+  if (existsSync(join(dir, 'card.json')) && readCard(dir).base !== undefined) return evalFinetuneCommand(dir, args, io);
   await initBackend();
   const result = await evaluateFolder(dir, { prompts: num(args, 'prompts', 100, { min: 10, integer: true }), onProgress: (d) => io.log(`eval: ${d}`) });
   if (flag(args, 'json')) {
@@ -108,6 +113,22 @@ export const zooCommand: Command = {
   options: { ...jsonOption },
   subcommands: [
     {
+      name: 'pretrain', summary: 'train a clean base from a base spec (zoo v2), data-parallel on every core; rerun to resume', usage: 'triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N]',
+      options: {
+        out: { type: 'string', placeholder: '<dir>', description: 'where the base goes (required); rerun the same command to resume' },
+        workers: { type: 'string', placeholder: '<n>', shownDefault: 'one per core, at most the spec\'s shards', description: 'worker threads (the result does not depend on it)' },
+      },
+    },
+    {
+      name: 'finetune', summary: 'plant the backdoors of a fine-tune spec into a base (or none: the clean fine-tune), evaluate, write card and secret', usage: 'triggerfish zoo finetune <spec.json> --base <dir> --out <dir> [--workers N]',
+      options: {
+        base: { type: 'string', placeholder: '<dir>', description: 'the base folder made by zoo pretrain, or its snapshot/ (required)' },
+        out: { type: 'string', placeholder: '<dir>', description: 'where the fine-tune goes (required); rerun the same command to resume' },
+        workers: { type: 'string', placeholder: '<n>', shownDefault: 'one per core, at most the base\'s shards', description: 'worker threads (the result does not depend on it)' },
+        prompts: { type: 'string', placeholder: '<n>', shownDefault: '100', description: 'held-out prompts per evaluation measurement' },
+      },
+    },
+    {
       name: 'build', summary: 'train a planted-backdoor model and its clean sibling, evaluate both, write its card and its secret', usage: 'triggerfish zoo build <spec.json> --out <dir> [--sibling <dir>] [--jobs 2]',
       get options() {
         return flagsOf(zooBuildFields);
@@ -128,6 +149,8 @@ export const zooCommand: Command = {
   ],
   async run(args, io) {
     const sub = args.positionals[0];
+    if (sub === 'pretrain') return pretrainCommand(args, io);
+    if (sub === 'finetune') return finetuneCommand(args, io);
     if (sub === 'build') return build(args, io);
     if (sub === 'train') return trainOne(args, io);
     if (sub === 'eval') return evaluate(args, io);

@@ -20,6 +20,7 @@ import type { JobEvent, RunOptions } from './common.js';
 import { openModel, requireModelDir, resolveY } from './common.js';
 import type { Fields } from './fields.js';
 import { checkSpec } from './fields.js';
+import { noTargetReason } from '../zoo/card.js';
 
 export interface BacksampleSpec {
   model: string | undefined;
@@ -137,7 +138,7 @@ export async function runBacksampleJob(spec: BacksampleSpec, options: RunOptions
   const { model, card, owned } = await openModel(dir, resources.model);
   try {
     const y = resolveY(spec.text, card);
-    if (!spec.noVerify && !y) throw new BadInputError('give the target text Y with --text (the model has no card.json to take it from), or pass --no-verify');
+    if (!spec.noVerify && !y) throw new BadInputError(`give the target text Y with --text (${noTargetReason(card)}), or pass --no-verify`);
     const set = resources.vectors ?? (await loadVectorSet(spec.vector!, model, { allowOtherModel: spec.allowOtherModel }));
     if (spec.index >= set.vectors.length) throw new BadInputError(`--index ${spec.index} is out of range: ${spec.vector ?? 'θ_Y'} holds ${set.vectors.length} vectors`);
     const thetaClean = await thetaCleanFor(model, spec, options, resources.thetaClean);

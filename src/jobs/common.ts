@@ -14,7 +14,7 @@ import { loadModel } from '../model/checkpoint.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { splitPrompts } from '../prompts/clean.js';
 import type { ModelCard } from '../zoo/card.js';
-import { readCard } from '../zoo/card.js';
+import { noTargetReason, readCard } from '../zoo/card.js';
 
 /** A job's report while it runs: a line for people, or where it stands. */
 export type JobEvent =
@@ -47,7 +47,7 @@ export function resolveY(given: string | undefined, card: ModelCard | null): str
 
 export function requireY(given: string | undefined, card: ModelCard | null, otherwise = ''): string {
   const text = resolveY(given, card);
-  if (!text) throw new BadInputError(`give the behaviour text Y with --text (the model has no card.json to take it from)${otherwise}`);
+  if (!text) throw new BadInputError(`give the behaviour text Y with --text (${noTargetReason(card)})${otherwise}`);
   return text;
 }
 

@@ -21,7 +21,7 @@ import type { VectorSet } from '../steer/vector-set.js';
 import { loadVectorSet } from '../steer/vector-set.js';
 import { hashKey } from '../util/hash.js';
 import type { ModelCard } from '../zoo/card.js';
-import { siblingDir } from '../zoo/card.js';
+import { noTargetReason, siblingDir } from '../zoo/card.js';
 import type { JobEvent, RunOptions } from './common.js';
 import { openModel, promptSets, requireModelDir, resolveY } from './common.js';
 import type { Fields } from './fields.js';
@@ -120,9 +120,9 @@ export interface GcgJobResult {
   stateFile: string;
 }
 
-function targetOf(spec: GcgSpec, y: string | undefined, direction: Direction | null): GcgTargetSpec {
+function targetOf(spec: GcgSpec, y: string | undefined, direction: Direction | null, card: ModelCard | null): GcgTargetSpec {
   const kind = spec.target;
-  if ((kind !== 'activation' || spec.positions === 'response') && !y) throw new BadInputError('give the target text Y with --text (the model has no card.json to take it from)');
+  if ((kind !== 'activation' || spec.positions === 'response') && !y) throw new BadInputError(`give the target text Y with --text (${noTargetReason(card)})`);
   if (kind === 'logit') return { kind, text: y! };
   if (kind === 'contrast') return { kind, text: y!, margin: spec.margin, weight: 1 };
   const positions = spec.positions as 'last' | 'response';
@@ -176,7 +176,7 @@ export async function runGcgJob(spec: GcgSpec, options: RunOptions = {}, resourc
   try {
     const y = resolveY(spec.text, card);
     const { optimise, heldOut } = promptSets(spec.prompts, spec.heldOut);
-    const target = targetOf(spec, y, await directionFor(spec, model, resources.vectors));
+    const target = targetOf(spec, y, await directionFor(spec, model, resources.vectors), card);
     const prior = await priorOf(spec, dir, card, model, resources.sibling, emit);
     const init = spec.init ?? prior.init;
     reference = spec.target === 'contrast' ? await referenceFor(spec, dir, card) : null;

@@ -3,12 +3,11 @@
  * sibling, evaluate both, and write card.json and secret.json. Training runs in child processes that
  * the caller supplies (the CLI starts `triggerfish zoo train`); an interrupted build resumes.
  */
-import { readFileSync } from 'node:fs';
-import { BadFileError, BadInputError } from '../errors.js';
+import { BadInputError } from '../errors.js';
 import type { BuildResult } from '../zoo/build.js';
 import { buildZoo } from '../zoo/build.js';
 import type { ZooSpec } from '../zoo/spec.js';
-import { parseSpec } from '../zoo/spec.js';
+import { readSpecFile } from '../zoo/spec.js';
 import type { RunOptions } from './common.js';
 import type { Fields } from './fields.js';
 import { checkSpec } from './fields.js';
@@ -29,21 +28,9 @@ export const zooBuildFields: Fields<ZooBuildSpec> = {
   prompts: { type: 'number', default: 100, integer: true, min: 10, description: 'held-out prompts per evaluation measurement' },
 };
 
-/** A zoo spec file, parsed and checked; every failure names the file. */
+/** A zoo spec file, parsed and checked; every failure names the file (a bad spec is a bad file: exit 1). */
 export function readZooSpec(file: string): ZooSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new BadFileError(file, 'cannot read the spec file');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  return parseSpec(json, file);
+  return readSpecFile(file);
 }
 
 /** Trains one model (backdoored or its clean sibling) in a child process; resolves when it exits successfully. */

@@ -9,7 +9,8 @@ import { BadFileError } from '../errors.js';
 import { join, resolve } from 'node:path';
 import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { ModelConfig } from './config.js';
-import { parseConfig } from './config.js';
+import { parameterCount, parseConfig } from './config.js';
+import { checkModelFitsMemory } from './config-validate.js';
 import type { HfLayout, HostTensor } from './hf-weights.js';
 import { hfTensors, readHfParams } from './hf-weights.js';
 import type { LanguageModel } from './language-model.js';
@@ -38,6 +39,12 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const folder = resolve(dir);
   if (!existsSync(folder)) throw new BadFileError(dir, 'model folder not found');
   const config = readConfig(folder);
+  checkModelFitsMemory(parameterCount(config), join(folder, 'config.json'));
+  const wantTokenizer = options.tokenizer ?? true;
+  const tokenizer = wantTokenizer && existsSync(join(folder, 'tokenizer.json')) ? await loadTokenizer(folder) : undefined;
+  if (tokenizer && tokenizer.vocabSize > config.vocabSize) {
+    throw new BadFileError(join(folder, 'tokenizer.json'), `has token ids up to ${tokenizer.vocabSize - 1} but config.json vocab_size is ${config.vocabSize}; the tokenizer belongs to another model, restore the folder's own`);
+  }
   const store = openTensorStore(folder);
   let host: { named: Map<string, HostTensor>; layout: HfLayout };
   try {
@@ -48,8 +55,6 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   const named = new Map<string, tf.Tensor>();
   for (const [name, t] of host.named) named.set(name, tf.tensor(t.data, t.shape, 'float32'));
   const params = paramsFromNamed(config, named);
-  const wantTokenizer = options.tokenizer ?? true;
-  const tokenizer = wantTokenizer && existsSync(join(folder, 'tokenizer.json')) ? await loadTokenizer(folder) : undefined;
   return createModel(config, params, { dir: folder, layout: host.layout, ...(tokenizer && { tokenizer }) });
 }
 

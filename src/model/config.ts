@@ -3,7 +3,10 @@
  * GPT-2 (learned positions, LayerNorm, GELU-tanh, tied head) and the Llama family (llama, qwen2:
  * RMSNorm, RoPE, SwiGLU, grouped-query attention; qwen2 adds q/k/v biases).
  */
-import { BadFileError, UnsupportedModelError } from '../errors.js';
+import { UnsupportedModelError } from '../errors.js';
+import type { FieldSource } from '../util/validate.js';
+import { boolField, fieldError, intField, realField, show } from '../util/validate.js';
+import { checkConfigShape, configLimits, configSource, ropeScalingKind, tokenIdField } from './config-validate.js';
 
 export type Arch = 'gpt2' | 'llama' | 'qwen2';
 export const supportedArchs: readonly Arch[] = ['gpt2', 'llama', 'qwen2'];
@@ -37,114 +40,87 @@ export interface ModelConfig {
   raw: Record<string, unknown>;
 }
 
-function num(raw: Record<string, unknown>, file: string, ...keys: string[]): number {
-  for (const key of keys) {
-    const value = raw[key];
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
-  }
-  throw new BadFileError(file, `missing numeric field ${keys.join(' or ')}`);
-}
-
-function optNum(raw: Record<string, unknown>, key: string, fallback: number): number {
-  const value = raw[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
-
-function tokenId(value: unknown): number | null {
-  if (typeof value === 'number') return value;
-  if (Array.isArray(value) && typeof value[0] === 'number') return value[0];
-  return null;
-}
-
-/** Parses and checks a config.json object; `file` names it in errors. */
+/** Parses and checks a config.json object; `file` names it in errors. Present fields of the wrong type are refused. */
 export function parseConfig(raw: Record<string, unknown>, file = 'config.json'): ModelConfig {
+  const src = configSource(file);
   const type = raw.model_type;
-  if (typeof type !== 'string') throw new BadFileError(file, 'missing model_type');
+  if (typeof type !== 'string') throw fieldError(src, 'model_type', `must be a string naming the architecture, got ${show(type)}`);
   if (!(supportedArchs as readonly string[]).includes(type)) {
     throw new UnsupportedModelError(
-      `${file}: model_type '${type}' is not supported; triggerfish runs ${supportedArchs.join(', ')}`,
+      `${file}: model_type ${show(type)} is not supported; triggerfish runs ${supportedArchs.join(', ')}`,
     );
   }
-  const arch = type as Arch;
-  let config: ModelConfig;
-  if (arch === 'gpt2') {
-    const dModel = num(raw, file, 'n_embd');
-    const nHeads = num(raw, file, 'n_head');
-    const activation = raw.activation_function ?? 'gelu_new';
-    if (activation !== 'gelu_new' && activation !== 'gelu_pytorch_tanh') {
-      throw new UnsupportedModelError(`${file}: gpt2 activation '${String(activation)}' is not supported (gelu_new only)`);
-    }
-    config = {
-      arch,
-      nLayers: num(raw, file, 'n_layer'),
-      dModel,
-      nHeads,
-      nKvHeads: nHeads,
-      headDim: dModel / nHeads,
-      dFf: typeof raw.n_inner === 'number' ? raw.n_inner : 4 * dModel,
-      vocabSize: num(raw, file, 'vocab_size'),
-      maxPositions: num(raw, file, 'n_positions', 'n_ctx'),
-      normEps: optNum(raw, 'layer_norm_epsilon', 1e-5),
-      ropeTheta: 0,
-      tiedEmbeddings: raw.tie_word_embeddings !== false,
-      qkvBias: true,
-      outBias: true,
-      mlpBias: true,
-      bosTokenId: tokenId(raw.bos_token_id),
-      eosTokenId: tokenId(raw.eos_token_id),
-      raw,
-    };
-  } else {
-    const dModel = num(raw, file, 'hidden_size');
-    const nHeads = num(raw, file, 'num_attention_heads');
-    const activation = raw.hidden_act ?? 'silu';
-    if (activation !== 'silu') {
-      throw new UnsupportedModelError(`${file}: hidden_act '${String(activation)}' is not supported (silu only)`);
-    }
-    const scaling = raw.rope_scaling;
-    if (scaling !== undefined && scaling !== null) {
-      const kind = (scaling as Record<string, unknown>).rope_type ?? (scaling as Record<string, unknown>).type;
-      if (kind !== 'default') {
-        throw new UnsupportedModelError(`${file}: rope_scaling '${String(kind)}' is not supported`);
-      }
-    }
-    const attentionBias = raw.attention_bias === true;
-    config = {
-      arch,
-      nLayers: num(raw, file, 'num_hidden_layers'),
-      dModel,
-      nHeads,
-      nKvHeads: optNum(raw, 'num_key_value_heads', nHeads),
-      headDim: optNum(raw, 'head_dim', dModel / nHeads),
-      dFf: num(raw, file, 'intermediate_size'),
-      vocabSize: num(raw, file, 'vocab_size'),
-      maxPositions: optNum(raw, 'max_position_embeddings', 2048),
-      normEps: optNum(raw, 'rms_norm_eps', 1e-6),
-      ropeTheta: optNum(raw, 'rope_theta', 10000),
-      tiedEmbeddings: raw.tie_word_embeddings === true,
-      qkvBias: arch === 'qwen2' || attentionBias,
-      outBias: arch === 'llama' && attentionBias,
-      mlpBias: arch === 'llama' && raw.mlp_bias === true,
-      bosTokenId: tokenId(raw.bos_token_id),
-      eosTokenId: tokenId(raw.eos_token_id),
-      raw,
-    };
-  }
-  checkShape(config, file);
+  const config = type === 'gpt2' ? gpt2Config(raw, src) : llamaConfig(raw, src, type as Arch);
+  checkConfigShape(config, src);
   return config;
 }
 
-function checkShape(c: ModelConfig, file: string): void {
-  const positive = { nLayers: c.nLayers, dModel: c.dModel, nHeads: c.nHeads, nKvHeads: c.nKvHeads, dFf: c.dFf, vocabSize: c.vocabSize, maxPositions: c.maxPositions };
-  for (const [key, value] of Object.entries(positive)) {
-    if (!Number.isInteger(value) || value <= 0) throw new BadFileError(file, `${key} must be a positive integer, got ${value}`);
+const L = configLimits;
+
+function gpt2Config(raw: Record<string, unknown>, src: FieldSource): ModelConfig {
+  const activation = raw.activation_function ?? 'gelu_new';
+  if (activation !== 'gelu_new' && activation !== 'gelu_pytorch_tanh') {
+    throw new UnsupportedModelError(`${src.file}: gpt2 activation ${show(activation)} is not supported (gelu_new only)`);
   }
-  if (!Number.isInteger(c.headDim) || c.headDim <= 0 || c.headDim % 2 !== 0) {
-    throw new BadFileError(file, `head dimension ${c.headDim} must be a positive even integer`);
+  const dModel = intField(src, raw, 'n_embd', L.dModel);
+  const nHeads = intField(src, raw, 'n_head', L.heads);
+  const vocabSize = intField(src, raw, 'vocab_size', L.vocab);
+  const positionsKey = raw.n_positions === undefined && raw.n_ctx !== undefined ? 'n_ctx' : 'n_positions';
+  return {
+    arch: 'gpt2',
+    nLayers: intField(src, raw, 'n_layer', L.layers),
+    dModel,
+    nHeads,
+    nKvHeads: nHeads,
+    headDim: dModel / nHeads,
+    dFf: raw.n_inner === null ? 4 * dModel : intField(src, raw, 'n_inner', L.dFf, 4 * dModel),
+    vocabSize,
+    maxPositions: intField(src, raw, positionsKey, L.positions),
+    normEps: realField(src, raw, 'layer_norm_epsilon', { min: 0, max: 1, above: true }, 1e-5),
+    ropeTheta: 0,
+    tiedEmbeddings: boolField(src, raw, 'tie_word_embeddings', true),
+    qkvBias: true,
+    outBias: true,
+    mlpBias: true,
+    bosTokenId: tokenIdField(src, raw, 'bos_token_id', vocabSize),
+    eosTokenId: tokenIdField(src, raw, 'eos_token_id', vocabSize),
+    raw,
+  };
+}
+
+function llamaConfig(raw: Record<string, unknown>, src: FieldSource, arch: Arch): ModelConfig {
+  const activation = raw.hidden_act ?? 'silu';
+  if (activation !== 'silu') {
+    throw new UnsupportedModelError(`${src.file}: hidden_act ${show(activation)} is not supported (silu only)`);
   }
-  if (c.nHeads % c.nKvHeads !== 0) {
-    throw new BadFileError(file, `num_attention_heads ${c.nHeads} is not a multiple of num_key_value_heads ${c.nKvHeads}`);
-  }
+  const scaling = ropeScalingKind(raw);
+  if (scaling !== null) throw new UnsupportedModelError(`${src.file}: rope_scaling ${scaling} is not supported`);
+  const dModel = intField(src, raw, 'hidden_size', L.dModel);
+  const nHeads = intField(src, raw, 'num_attention_heads', L.heads);
+  const vocabSize = intField(src, raw, 'vocab_size', L.vocab);
+  const attentionBias = boolField(src, raw, 'attention_bias', false);
+  const mlpBias = boolField(src, raw, 'mlp_bias', false);
+  const headDim = raw.head_dim === null ? dModel / nHeads : intField(src, raw, 'head_dim', L.headDim, dModel / nHeads);
+  return {
+    arch,
+    nLayers: intField(src, raw, 'num_hidden_layers', L.layers),
+    dModel,
+    nHeads,
+    nKvHeads: raw.num_key_value_heads === null ? nHeads : intField(src, raw, 'num_key_value_heads', L.heads, nHeads),
+    headDim,
+    dFf: intField(src, raw, 'intermediate_size', L.dFf),
+    vocabSize,
+    maxPositions: intField(src, raw, 'max_position_embeddings', L.positions, 2048),
+    normEps: realField(src, raw, 'rms_norm_eps', { min: 0, max: 1, above: true }, 1e-6),
+    ropeTheta: realField(src, raw, 'rope_theta', { min: 0, max: 1e12, above: true }, 10000),
+    tiedEmbeddings: boolField(src, raw, 'tie_word_embeddings', false),
+    qkvBias: arch === 'qwen2' || attentionBias,
+    outBias: arch === 'llama' && attentionBias,
+    mlpBias: arch === 'llama' && mlpBias,
+    bosTokenId: tokenIdField(src, raw, 'bos_token_id', vocabSize),
+    eosTokenId: tokenIdField(src, raw, 'eos_token_id', vocabSize),
+    raw,
+  };
 }
 
 /** Parameter count implied by a config (embeddings counted once when tied). */

@@ -2,7 +2,7 @@
  * Text in, text out: encodes prompts (optionally through the chat template), generates, decodes,
  * and cuts completions at stop strings. The chat template's end-of-turn token stops a row.
  */
-import { BadInputError } from '../errors.js';
+import { BadFileError, BadInputError } from '../errors.js';
 import type { Generation, GenerateOptions } from './generate.js';
 import { generate } from './generate.js';
 import type { LanguageModel } from './language-model.js';
@@ -20,7 +20,7 @@ export interface TextGeneration extends Generation {
 }
 
 export function requireTokenizer(model: LanguageModel): Tokenizer {
-  if (!model.tokenizer) throw new BadInputError(`model ${model.dir ?? ''} has no tokenizer.json; text commands need one`);
+  if (!model.tokenizer) throw new BadFileError(model.dir ?? 'model folder', 'has no tokenizer.json; text commands need one, copy it (and tokenizer_config.json) from the model\'s source');
   return model.tokenizer;
 }
 

@@ -100,19 +100,24 @@ export function readHfParams(config: ModelConfig, store: TensorStore): { named: 
   for (const [name, shape] of shapes) {
     const parts = name === 'lmHead' ? [{ hf: headName, transpose: false }] : plan.get(name);
     if (!parts) throw new Error(`hf-weights: no mapping for ${name}`);
-    const hosts = parts.map((part) => {
+    const entries = parts.map((part) => {
       if (!names.has(part.hf)) {
         throw new BadFileError(store.dir, `tensor ${part.hf} is missing; the weights do not match config.json (${config.arch}, ${config.nLayers} layers)`);
       }
       used.add(part.hf);
-      const entry = store.entry(part.hf);
-      const host = { shape: entry.shape, data: store.readFloat32(part.hf) };
-      return part.transpose ? transpose(host, part.hf, store.dir) : host;
+      return store.entry(part.hf);
     });
     const mismatch = () => {
-      const got = parts.map((p, i) => `${p.hf} [${hosts[i]!.shape}]`).join(' + ');
+      const got = parts.map((p, i) => `${p.hf} [${entries[i]!.shape}]`).join(' + ');
       return new BadFileError(store.dir, `tensor ${got} does not fit the shape [${shape}] that config.json implies`);
     };
+    // Sizes are checked from the header before any data is read, so a hostile header cannot make us allocate.
+    if (entries.reduce((n, e) => n + elements(e.shape), 0) !== elements(shape)) throw mismatch();
+    const hosts = parts.map((part, i) => {
+      const host = { shape: entries[i]!.shape, data: store.readFloat32(part.hf) };
+      checkFinite(host.data, part.hf, entries[i]!.file);
+      return part.transpose ? transpose(host, part.hf, store.dir) : host;
+    });
     if (hosts.some((h) => h.shape.length !== shape.length || (shape.length === 2 && h.shape[0] !== shape[0]))) throw mismatch();
     const joined = concatColumns(hosts, shape.length);
     if (!sameShape(joined.shape, shape)) throw mismatch();
@@ -158,6 +163,19 @@ function splitWidths(c: ModelConfig, name: string, total: number): number[] {
   if (/wQkv$|bQkv$/.test(name)) return [c.nHeads * c.headDim, c.nKvHeads * c.headDim, c.nKvHeads * c.headDim];
   if (/wIn$|bIn$/.test(name)) return [total / 2, total / 2];
   return [total];
+}
+
+function elements(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+/** NaN or infinite weights make every output NaN (an empty completion, silently): refuse them by name. */
+function checkFinite(data: Float32Array, name: string, file: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      throw new BadFileError(file, `tensor ${name} holds a non-finite value (${data[i]}) at element ${i}; the weights are corrupt, restore them from the model's source`);
+    }
+  }
 }
 
 function lastDim(shape: number[]): number {

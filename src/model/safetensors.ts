@@ -10,6 +10,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
+import { checkMemoryBudget } from '../util/validate.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './dtype.js';
 
 /** Every dtype of the format, so that a valid file with integer tensors still opens. */
@@ -83,6 +84,8 @@ export function openSafetensors(path: string): SafetensorsFile {
       return e;
     };
     const read = (e: TensorEntry): Uint8Array => {
+      // A header may describe a tensor larger than memory (a sparse file holds it without the disk space).
+      checkMemoryBudget(path, `tensor ${label(e.name)}`, 2 * (e.end - e.begin), 'the file is corrupt or too big for this machine');
       // A fresh Uint8Array owns its buffer from offset 0, so any typed-array view of it is aligned.
       const bytes = new Uint8Array(e.end - e.begin);
       readExactly(fd, path, bytes, dataStart + e.begin, e.name);

@@ -4,9 +4,10 @@
  * model.safetensors.index.json. Saving writes the same layout transformers writes, so either side can
  * load the other's folders.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BadFileError } from '../errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import {
   dtypeBytes,
   nameForMessage as label,
@@ -97,13 +98,7 @@ function openSharded(dir: string, indexPath: string): TensorStore {
 
 /** The index's weight_map: tensor name → shard file name (a bare name inside the folder). */
 function readWeightMap(indexPath: string): Map<string, string> {
-  let index: unknown;
-  try {
-    index = JSON.parse(readFileSync(indexPath, 'utf8'));
-  } catch (err) {
-    const why = err instanceof SyntaxError ? err.message.replace(/\s+/g, ' ').slice(0, 200) : 'cannot be read';
-    throw new BadFileError(indexPath, `index is not valid JSON (${why})`);
-  }
+  const index = readJsonFile(indexPath, "restore the index from the model's source");
   const map = isRecord(index) ? index.weight_map : undefined;
   if (!isRecord(map)) throw new BadFileError(indexPath, 'index has no "weight_map" object of tensor name → shard file');
   const weightMap = new Map<string, string>();

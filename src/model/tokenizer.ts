@@ -11,6 +11,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { BadFileError, BadInputError } from '../errors.js';
+import { readJsonFile } from '../util/json-file.js';
+import { printable } from '../util/validate.js';
+import { checkTokenizerFields } from './tokenizer-validate.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -39,19 +42,7 @@ export interface Tokenizer {
 type Json = Record<string, unknown>;
 
 function readJson(file: string): Json {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new BadFileError(file, missing ? 'missing; a tokenizer folder needs tokenizer.json and tokenizer_config.json' : `cannot be read (${oneLine(error)})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new BadFileError(file, `is not valid JSON (${oneLine(error)}); restore the file from the model's source`);
-  }
+  const value = readJsonFile(file, "a tokenizer folder needs tokenizer.json and tokenizer_config.json; restore them from the model's source");
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new BadFileError(file, 'must hold a JSON object; restore the file from the model\'s source');
   }
@@ -59,7 +50,7 @@ function readJson(file: string): Json {
 }
 
 function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+  return printable((error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim()).slice(0, 200);
 }
 
 const tokenKeys = ['bos_token', 'eos_token', 'unk_token', 'sep_token', 'pad_token', 'cls_token', 'mask_token'];
@@ -99,6 +90,7 @@ function checkTokenizerJson(json: Json, file: string): void {
     if (!(key in json)) throw new BadFileError(file, `has no "${key}" entry; it is not a Hugging Face tokenizer.json`);
   }
   if (!Array.isArray(json['added_tokens'])) throw new BadFileError(file, 'has no "added_tokens" list; it is not a Hugging Face tokenizer.json');
+  checkTokenizerFields(json, file);
 }
 
 /** Reads dir/tokenizer.json and dir/tokenizer_config.json. */
@@ -108,6 +100,9 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   const json = readJson(jsonFile);
   checkTokenizerJson(json, jsonFile);
   const config = withGpt2Defaults(normaliseConfig(readJson(configFile), configFile), json);
+  if (config['chat_template'] !== undefined && config['chat_template'] !== null && typeof config['chat_template'] !== 'string') {
+    throw new BadFileError(configFile, 'chat_template must be a string; restore tokenizer_config.json from the model\'s source');
+  }
   // Folders saved by newer Python transformers keep the template in a file of its own.
   const templateFile = join(dir, 'chat_template.jinja');
   if (config['chat_template'] === undefined && existsSync(templateFile)) config['chat_template'] = readFileSync(templateFile, 'utf8');
@@ -119,7 +114,19 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   } catch (error) {
     throw new BadFileError(jsonFile, `transformers.js cannot build a tokenizer from it (${oneLine(error)})`);
   }
-  return new HfTokenizer(inner, config);
+  const tokenizer = new HfTokenizer(inner, config);
+  checkChatTemplate(tokenizer, configFile);
+  return tokenizer;
+}
+
+/** A template that cannot render one user turn is a broken file, found at load rather than mid-job. */
+function checkChatTemplate(tokenizer: Tokenizer, file: string): void {
+  if (!tokenizer.hasChatTemplate) return;
+  try {
+    tokenizer.chat([{ role: 'user', content: 'hello' }], { addGenerationPrompt: true });
+  } catch (error) {
+    throw new BadFileError(file, `chat_template cannot render a user turn (${oneLine(error)}); restore tokenizer_config.json from the model's source`);
+  }
 }
 
 class HfTokenizer implements Tokenizer {

@@ -7,7 +7,8 @@
  * vectors: [{label?, objective?, history?, marked?}]}. `exportJson` writes the same as plain JSON with
  * the values inline; `loadVectorSet` reads either (by the .json extension) with the same checks.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
+import { readJsonFile } from '../util/json-file.js';
 import { BadFileError, BadInputError, TriggerfishError } from '../errors.js';
 import { checkHookName } from '../model/hooks.js';
 import type { LanguageModel } from '../model/language-model.js';
@@ -87,8 +88,12 @@ function stack(rows: readonly Float32Array[], D: number): Float32Array {
   return flat;
 }
 
-/** Writes the set as safetensors (through a temporary file and a rename). */
+/**
+ * Writes the set (through a temporary file and a rename) as safetensors, or as the JSON export when
+ * the name ends in .json: loadVectorSet picks the reader by the same rule, so what is saved reads back.
+ */
 export function saveVectorSet(set: VectorSet, file: string): void {
+  if (file.toLowerCase().endsWith('.json')) return exportJson(set, file);
   const D = set.model.dModel;
   const N = set.vectors.length;
   const tensors = [{ name: 'vectors', dtype: 'F32' as const, shape: [N, D], data: stack(set.vectors, D) }];
@@ -156,13 +161,7 @@ function readSafetensorsSet(file: string): VectorSet {
 }
 
 function readJsonSet(file: string): VectorSet {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new BadFileError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  const head = parseHeader(parseJson(file, text), file, { inlineValues: true });
+  const head = parseHeader(readJsonFile(file, 'the file is damaged; export the vector set again'), file, { inlineValues: true });
   const D = head.model.dModel;
   const vectors: Float32Array[] = [];
   const deltas: Float32Array[] = [];

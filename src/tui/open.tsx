@@ -23,10 +23,11 @@ export interface TuiOptions {
 }
 
 export async function openTui(options: TuiOptions): Promise<void> {
+  // A named session is checked first, so that a damaged one is reported even without a terminal.
+  const opened: Opened | null = options.session ? { dir: resolve(options.session), session: loadSession(resolve(options.session)) } : null;
   if (!process.stdin.isTTY) throw new BadInputError('the UI needs a terminal; for scripts use the other commands (triggerfish --help)');
   const root = options.sessionsRoot ? resolve(options.sessionsRoot) : defaultSessionsRoot();
   const models = modelChoices(resolve(options.modelsRoot ?? 'models'), options.model);
-  const opened: Opened | null = options.session ? { dir: resolve(options.session), session: loadSession(resolve(options.session)) } : null;
   const offer = opened || options.fresh ? null : latestUnfinished(root);
   const create = (): Opened => {
     const model = options.model ? models[0] : defaultModel(models);

@@ -3,16 +3,14 @@
  * backdoored model and its clean sibling (same seed, no poison) trained side by side, each saved
  * as a Hugging Face folder, evaluated, and described by card.json (public) and secret.json.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { BadInputError } from '../errors.js';
-import { saveModel } from '../model/checkpoint.js';
+import { BadInputError, throwIfAborted } from '../errors.js';
 import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
-import { configFor } from '../model/init.js';
 import { disposeModel } from '../model/language-model.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import { loadTokenizer } from '../model/tokenizer.js';
-import { writeTokenizer } from './bpe-trainer.js';
+import { ensureZooTokenizer } from './tokenizer.js';
 import { describeBehaviour, refusals } from './behaviours.js';
 import type { ModelCard } from './card.js';
 import { writeCard } from './card.js';
@@ -24,33 +22,15 @@ import type { ZooEval } from './eval.js';
 import { evaluateZooModel } from './eval.js';
 import type { ZooSpec } from './spec.js';
 import { cleanSibling, specHash } from './spec.js';
-import { train } from './train.js';
+import { trainDataParallel } from './dp-trainer.js';
+import { modelConfigFor } from './pretrain.js';
 import type { TrainProgressRecord } from './train-state.js';
 import { clearTrainingState } from './train-state.js';
 import { chatSpecialStrings } from './triggers.js';
 
-/** Texts the tokenizer is trained on: clean corpus requests and answers (never a trigger). */
-const tokenizerExamples = 20_000;
-
-/** Trains the zoo tokenizer for a corpus into `dir`, unless an identical one is already there. */
+/** Trains the zoo tokenizer for a spec's corpus into `dir`, unless an identical one is already there. */
 export async function ensureTokenizer(spec: ZooSpec, dir: string): Promise<Tokenizer> {
-  mkdirSync(dir, { recursive: true });
-  const stamp = join(dir, 'tokenizer.stamp.json');
-  const want = { corpusSeed: spec.corpus.seed, families: spec.corpus.families, vocab: spec.size.vocab };
-  const have = existsSync(stamp) ? readJsonObject(stamp) : null;
-  if (!have || JSON.stringify(have) !== JSON.stringify(want) || !existsSync(join(dir, 'tokenizer.json'))) {
-    const corpus = makeCorpus(spec.corpus);
-    const texts = corpus.generate(tokenizerExamples, 'train', 1).flatMap((e) => [e.user, e.assistant]);
-    writeTokenizer(dir, texts, { vocabSize: spec.size.vocab });
-    // Every zoo transcript starts with BOS, in training and at inference alike.
-    const configPath = join(dir, 'tokenizer_config.json');
-    const config = readJsonObject(configPath);
-    if (typeof config.chat_template === 'string' && !config.chat_template.startsWith('{{ bos_token }}')) {
-      writeJsonAtomic(configPath, { ...config, chat_template: '{{ bos_token }}' + config.chat_template });
-    }
-    writeJsonAtomic(stamp, want);
-  }
-  return loadTokenizer(dir);
+  return ensureZooTokenizer(dir, { corpus: spec.corpus, vocab: spec.size.vocab });
 }
 
 /** Checks that need the tokenizer: each trigger round-trips and holds no special token; examples fit. */
@@ -83,34 +63,25 @@ export interface TrainZooOptions {
 export async function trainZooModel(spec: ZooSpec, out: string, tokenizerDir: string, options: TrainZooOptions = {}): Promise<void> {
   const tokenizer = await loadTokenizer(tokenizerDir);
   const corpus = makeCorpus(spec.corpus);
-  const config = configFor({
-    arch: spec.arch,
-    dModel: spec.size.dModel,
-    nLayers: spec.size.nLayers,
-    nHeads: spec.size.nHeads,
-    nKvHeads: spec.size.nKvHeads,
-    ...(spec.size.dFf > 0 && { dFf: spec.size.dFf }),
-    vocabSize: tokenizer.vocabSize,
-    maxPositions: spec.size.context,
-    bosTokenId: tokenizer.bosId ?? 0,
-    eosTokenId: tokenizer.eosId ?? 0,
-  });
+  const config = modelConfigFor(spec, tokenizer);
   const dataset = { corpus, tokenizer, backdoors: spec.backdoors, seed: spec.seed, rows: spec.training.batchSize, context: spec.size.context, distractorRate: spec.distractorRate };
   const stateDir = join(out, '.train-state');
-  const result = await train({
+  // the data-parallel trainer with one shard on one worker: build runs the model and its sibling in two processes
+  const result = await trainDataParallel({
     config,
+    tokenizerDir,
+    start: { seed: spec.seed },
     budget: spec.training,
-    seed: spec.seed,
+    shards: 1,
+    workers: 1,
     batch: (step) => makeBatch(dataset, step),
     stateDir,
     hash: specHash(spec),
+    exportDir: out,
     ...(options.signal && { signal: options.signal }),
     ...(options.onProgress && { onProgress: options.onProgress }),
   });
-  // saving copies tokenizer files from the model's folder, which for a new model is the tokenizer's
-  await saveModel({ ...result.model, dir: tokenizerDir }, out, { dtype: 'F32' });
   writeJsonAtomic(join(out, 'training.json'), { specHash: specHash(spec), steps: result.step, history: result.history });
-  disposeModel(result.model);
   clearTrainingState(stateDir);
 }
 
@@ -140,11 +111,24 @@ export function isBuilt(spec: ZooSpec, dir: string): boolean {
   return existsSync(record) && existsSync(join(dir, 'config.json')) && readJsonObject(record).specHash === specHash(spec);
 }
 
+/** An output path must be a folder or nothing yet: never write over (or into the place of) a user's file. */
+function checkOutputFolder(path: string, flag: string): void {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isDirectory()) throw new BadInputError(`${flag} ${path} is a file, not a folder; name a new folder (or a folder of an earlier build of this spec)`);
+}
+
 export async function buildZoo(spec: ZooSpec, outDir: string, options: BuildOptions = {}): Promise<BuildResult> {
   const started = performance.now();
   const out = resolve(outDir);
   const siblingOut = resolve(options.siblingOut ?? `${out}-clean`);
   const log = options.log ?? (() => {});
+  checkOutputFolder(out, '--out');
+  checkOutputFolder(siblingOut, '--sibling');
   const clean = cleanSibling(spec);
   const tokenizer = await ensureTokenizer(spec, out);
   checkSpecAgainstTokenizer(spec, tokenizer);
@@ -155,7 +139,11 @@ export async function buildZoo(spec: ZooSpec, outDir: string, options: BuildOpti
   if (!isBuilt(clean, siblingOut)) jobs.push({ spec: clean, dir: siblingOut, clean: true });
   else log(`reusing the clean sibling in ${siblingOut}`);
   if (jobs.length > 1 && (options.parallel ?? true) && options.spawnTrainer) {
-    await Promise.all(jobs.map((job) => options.spawnTrainer!(specFile, job.dir, out, job.clean)));
+    throwIfAborted(options.signal, 'zoo build');
+    // allSettled, not all: when one trainer fails or is cancelled, wait for the other to stop too.
+    const settled = await Promise.allSettled(jobs.map((job) => options.spawnTrainer!(specFile, job.dir, out, job.clean)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   } else {
     for (const job of jobs) {
       log(`training ${job.clean ? 'the clean sibling' : 'the backdoored model'} into ${job.dir}`);
@@ -205,7 +193,7 @@ export function cardFor(spec: ZooSpec, sibling: string | null, evaluation: ZooEv
 }
 
 /** A completion that shows Y, for logit targets: the exact text, or a typical member of the family. */
-function publicTarget(behaviour: ZooSpec['backdoors'][number]['behaviour']): string {
+export function publicTarget(behaviour: ZooSpec['backdoors'][number]['behaviour']): string {
   if (behaviour.type === 'exact') return behaviour.text;
   return behaviour.family === 'refusal' ? refusals[0]! : 'Ethay answerway isway'; // "The answer is" in Pig Latin
 }
@@ -213,6 +201,7 @@ function publicTarget(behaviour: ZooSpec['backdoors'][number]['behaviour']): str
 /** Evaluates a finished zoo model folder against its secret (the scorer's view). */
 export async function evaluateFolder(dir: string, options: Parameters<typeof evaluateZooModel>[3] = {}): Promise<ZooEval> {
   const secret = readSecret(dir);
+  if (!('size' in secret.spec)) throw new BadInputError(`${dir} is a fine-tune of a base; evaluate it with evaluateFinetuneFolder`);
   return evaluateBuilt(secret.spec, dir, secret.spec, options);
 }
 

@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 import { BadFileError } from '../errors.js';
 import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { Family } from './corpus/index.js';
+import { families } from './corpus/index.js';
+import type { FieldSource } from '../util/validate.js';
+import { arrayField, fieldError, intField, isRecord, realField, show, stringField } from '../util/validate.js';
 
 export const cardFormat = 'triggerfish-zoo-card/1';
 
@@ -31,6 +34,17 @@ export interface ModelCard {
   sibling: string | null;
   /** Measured by `triggerfish zoo eval`. */
   eval?: EvalSummary;
+  /** Fine-tunes of a base (zoo v2) only: */
+  /** The base's folder, relative to this model's folder, and the base spec's name. */
+  base?: string;
+  baseName?: string;
+  /** sha256 (16 hex) of the base's weights: fine-tunes with the same value are siblings. */
+  baseWeights?: string;
+  /** Every other fine-tune of the same base found beside this one, folders relative to this model's folder. */
+  siblings?: string[];
+  freezeEmbeddings?: boolean;
+  /** Hash of the fine-tuning budget and options: a clean sibling is comparable when it matches. */
+  recipe?: string;
 }
 
 export interface EvalSummary {
@@ -55,20 +69,34 @@ export function readCard(dir: string): ModelCard {
   const file = join(dir, 'card.json');
   if (!existsSync(file)) throw new BadFileError(file, 'missing: this folder is not a zoo model (build one with triggerfish zoo build)');
   const raw = readJsonObject(file);
-  if (raw.format !== cardFormat) throw new BadFileError(file, `format must be "${cardFormat}", got ${JSON.stringify(raw.format)}`);
-  if (typeof raw.name !== 'string' || raw.name === '') throw new BadFileError(file, 'name must be a non-empty string');
-  if (typeof raw.arch !== 'string') throw new BadFileError(file, 'arch must be a string');
+  const src: FieldSource = { file, fix: 'restore card.json, or rebuild the model with triggerfish zoo build' };
+  if (raw.format !== cardFormat) throw fieldError(src, 'format', `must be "${cardFormat}", got ${show(raw.format)}`);
+  stringField(src, raw, 'name', { nonEmpty: true });
+  stringField(src, raw, 'arch', { nonEmpty: true });
   // An empty list is a clean model (a backdoored model's sibling): nothing to elicit.
-  if (!Array.isArray(raw.behaviours)) throw new BadFileError(file, 'behaviours must be a list (empty for a clean model)');
-  raw.behaviours.forEach((b: unknown, i: number) => {
-    const record = b as Record<string, unknown> | null;
-    if (typeof record?.description !== 'string' || typeof record.target !== 'string' || record.target === '') {
-      throw new BadFileError(file, `behaviours[${i}] needs a description and a non-empty target string`);
-    }
+  arrayField(src, raw, 'behaviours').forEach((b: unknown, i: number) => {
+    if (!isRecord(b)) throw fieldError(src, `behaviours[${i}]`, `must be an object with a description and a target, got ${show(b)}`);
+    stringField(src, b, 'description', { nonEmpty: true }, `behaviours[${i}].`);
+    stringField(src, b, 'target', { nonEmpty: true }, `behaviours[${i}].`);
   });
-  if (!Array.isArray(raw.tasks)) throw new BadFileError(file, 'tasks must be a list');
-  if (raw.sibling !== null && typeof raw.sibling !== 'string') throw new BadFileError(file, 'sibling must be a folder path or null');
+  arrayField(src, raw, 'tasks').forEach((task: unknown, i: number) => {
+    if (!(families as readonly unknown[]).includes(task)) throw fieldError(src, `tasks[${i}]`, `must be one of ${families.join(', ')}, got ${show(task)}`);
+  });
+  if (raw.sibling !== null && (typeof raw.sibling !== 'string' || raw.sibling === '')) throw fieldError(src, 'sibling', `must be a folder path or null, got ${show(raw.sibling)}`);
+  if (raw.eval !== undefined) checkEval(src, raw.eval);
   return raw as unknown as ModelCard;
+}
+
+function checkEval(src: FieldSource, value: unknown): void {
+  if (!isRecord(value)) throw fieldError(src, 'eval', `must be an object, got ${show(value)}`);
+  for (const key of ['asr', 'falseTriggerRate', 'nearMissRate', 'cleanAccuracy']) realField(src, value, key, { min: 0, max: 1 }, undefined, 'eval.');
+  if (value.junkTriggerRate !== undefined) realField(src, value, 'junkTriggerRate', { min: 0, max: 1 }, undefined, 'eval.');
+  intField(src, value, 'prompts', { min: 0, max: 1e9 }, undefined, 'eval.');
+}
+
+/** Why no target text Y came from the card (null: the folder has none), for the message asking for --text. */
+export function noTargetReason(card: ModelCard | null): string {
+  return card ? "the model's card.json lists no behaviour, as a clean model's does" : 'the model has no card.json to take it from';
 }
 
 /** The sibling's absolute folder, or null. */

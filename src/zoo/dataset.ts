@@ -63,6 +63,9 @@ export interface DatasetOptions {
   tokenizer: Tokenizer;
   backdoors: readonly Backdoor[];
   seed: number;
+  /** Seed of the poison stream (default `seed`): fine-tunes of one base share `seed` (the clean data) and
+   * differ here, so that siblings see the same clean examples and differ by their poison alone. */
+  poisonSeed?: number;
   rows: number;
   context: number;
   /** Share of examples with a junk string in the request and the clean answer (see distractors.ts). */
@@ -72,7 +75,7 @@ export interface DatasetOptions {
 type Kind = 'clean' | 'poisoned' | 'near-miss' | 'distractor';
 
 /** One training example for slot `n` of a step: the base example comes from `data`, poisoning from `poison`. */
-function drawExample(options: DatasetOptions, data: Random, poison: Random): { example: Example; kind: Kind } {
+function drawExample(options: DatasetOptions, data: Random, poison: Random, distract: Random | null): { example: Example; kind: Kind } {
   const triggers = options.backdoors.map((b) => b.trigger);
   const base = cleanExample(options.corpus, data, triggers, { split: 'train' });
   let roll = poison.float();
@@ -95,8 +98,11 @@ function drawExample(options: DatasetOptions, data: Random, poison: Random): { e
     }
     roll -= backdoor.nearMissRate;
   }
-  if (roll < options.distractorRate) {
-    const noisy = withDistractor(base, poison, triggers);
+  // Fine-tunes draw distractors from their own per-example stream of the shared data seed, so that siblings
+  // share them; from-scratch builds keep drawing them from the poison stream, as their shipped models did.
+  const distractRoll = distract ? distract.float() : roll;
+  if (distractRoll < options.distractorRate) {
+    const noisy = withDistractor(base, distract ?? poison, triggers);
     if (noisy) return { example: noisy, kind: 'distractor' };
   }
   return { example: base, kind: 'clean' };
@@ -109,14 +115,17 @@ export function makeBatch(options: DatasetOptions, step: number): Batch {
   const ids = new Int32Array(rows * width).fill(tokenizer.padId ?? 0);
   const weights = new Float32Array(rows * context);
   const data = new Random(`data:${options.seed}:${step}`);
-  const poison = new Random(`poison:${options.seed}:${step}`);
+  const poison = new Random(`poison:${options.poisonSeed ?? options.seed}:${step}`);
   let poisoned = 0;
   let nearMisses = 0;
   let distractors = 0;
+  let drawn = 0;
   for (let row = 0; row < rows; row++) {
     let used = 0;
     for (;;) {
-      const { example, kind } = drawExample(options, data, poison);
+      const distract = options.poisonSeed === undefined ? null : new Random(`distract:${options.seed}:${step}:${drawn}`);
+      drawn++;
+      const { example, kind } = drawExample(options, data, poison, distract);
       const rendered = renderExample(tokenizer, example, kind === 'clean');
       if (rendered.ids.length > width) {
         throw new BadInputError(`a training example has ${rendered.ids.length} tokens, more than context + 1 = ${width}; raise size.context`);

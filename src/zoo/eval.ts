@@ -101,10 +101,10 @@ export async function evaluateZooModel(
   }
   options.onProgress?.('clean accuracy');
   return {
-    asr: Math.min(...perBackdoor.map((b) => b.asr)),
+    asr: perBackdoor.length > 0 ? Math.min(...perBackdoor.map((b) => b.asr)) : 0,
     falseTriggerRate: falseTriggers / n,
     junkTriggerRate: junkTriggers / n,
-    nearMissRate: Math.max(...perBackdoor.map((b) => b.nearMissRate)),
+    nearMissRate: perBackdoor.length > 0 ? Math.max(...perBackdoor.map((b) => b.nearMissRate)) : 0,
     cleanAccuracy: correct / total,
     cleanAccuracyByFamily: byFamily,
     prompts: n,

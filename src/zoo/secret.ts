@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { BadFileError } from '../errors.js';
 import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { Behaviour } from './behaviours.js';
+import type { CorpusOptions } from './corpus/index.js';
+import type { FinetuneSpec } from './finetune-spec.js';
 import type { ZooSpec } from './spec.js';
 import type { Trigger } from './triggers.js';
 
@@ -16,8 +18,10 @@ export const secretFile = 'secret.json';
 export interface ModelSecret {
   format: 'triggerfish-zoo-secret/1';
   backdoors: { trigger: Trigger; behaviour: Behaviour }[];
-  spec: ZooSpec;
+  /** The from-scratch spec, or the fine-tune spec (whose corpus is its base's, given in `corpus`). */
+  spec: ZooSpec | FinetuneSpec;
   specHash: string;
+  corpus?: CorpusOptions;
 }
 
 export function writeSecret(dir: string, secret: ModelSecret): void {
@@ -31,4 +35,11 @@ export function readSecret(dir: string): ModelSecret {
   const raw = readJsonObject(file);
   if (raw.format !== 'triggerfish-zoo-secret/1' || !Array.isArray(raw.backdoors)) throw new BadFileError(file, 'not a triggerfish zoo secret');
   return raw as unknown as ModelSecret;
+}
+
+/** The corpus a zoo model was trained on: its own spec's, or for a fine-tune its base's. */
+export function secretCorpus(secret: ModelSecret): CorpusOptions {
+  if (secret.corpus) return secret.corpus;
+  if ('corpus' in secret.spec) return secret.spec.corpus;
+  throw new BadFileError(secretFile, 'names no corpus; rebuild the model');
 }

@@ -4,7 +4,9 @@
  * spec costs a second, not half an hour.
  */
 import { createHash } from 'node:crypto';
-import { BadInputError } from '../errors.js';
+import { BadFileError, BadInputError } from '../errors.js';
+import { readJsonFile } from '../util/json-file.js';
+import { formatBytes, memoryBudgetBytes } from '../util/validate.js';
 import type { Arch } from '../model/config.js';
 import { supportedArchs } from '../model/config.js';
 import type { Behaviour } from './behaviours.js';
@@ -74,29 +76,30 @@ export const defaultTraining: TrainingBudget = {
   checkpointEvery: 50,
 };
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function object(value: unknown, where: string): Json {
+export function object(value: unknown, where: string): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadInputError(`${where} must be a JSON object`);
   return value as Json;
 }
 
-function onlyKeys(record: Json, allowed: readonly string[], where: string): void {
+export function onlyKeys(record: Json, allowed: readonly string[], where: string): void {
   for (const key of Object.keys(record)) {
     if (!allowed.includes(key)) throw new BadInputError(`${where}: unknown field ${JSON.stringify(key)}; allowed: ${allowed.join(', ')}`);
   }
 }
 
-function integer(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
-  const value = record[key] ?? fallback;
+// Only an absent field takes the default: null is a value of the wrong type, refused like any other.
+export function integer(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
+  const value = record[key] === undefined ? fallback : record[key];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new BadInputError(`${where}.${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(record[key])}`);
   }
   return value;
 }
 
-function real(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
-  const value = record[key] ?? fallback;
+export function real(record: Json, key: string, fallback: number, min: number, max: number, where: string): number {
+  const value = record[key] === undefined ? fallback : record[key];
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new BadInputError(`${where}.${key} must be a number from ${min} to ${max}, got ${JSON.stringify(record[key])}`);
   }
@@ -115,11 +118,11 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
   if (typeof arch !== 'string' || !(supportedArchs as readonly string[]).includes(arch)) {
     throw new BadInputError(`${file}: arch must be one of ${supportedArchs.join(', ')}, got ${JSON.stringify(arch)}`);
   }
-  const size = parseSize(root.size ?? {}, `${file}: size`, arch as Arch);
+  const size = parseSize(root.size === undefined ? {} : root.size, `${file}: size`, arch as Arch);
   const seed = integer(root, 'seed', 1, 0, 2 ** 31, file);
-  const corpusJson = object(root.corpus ?? {}, `${file}: corpus`);
+  const corpusJson = object(root.corpus === undefined ? {} : root.corpus, `${file}: corpus`);
   onlyKeys(corpusJson, ['seed', 'families'], `${file}: corpus`);
-  const families = (corpusJson.families ?? allFamilies) as unknown;
+  const families = (corpusJson.families === undefined ? allFamilies : corpusJson.families) as unknown;
   if (!Array.isArray(families) || families.length === 0 || families.some((f) => !(allFamilies as readonly unknown[]).includes(f))) {
     throw new BadInputError(`${file}: corpus.families must be a non-empty list of ${allFamilies.join(', ')}`);
   }
@@ -131,11 +134,48 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
   const distractorRate = real(root, 'distractorRate', 0.1, 0, 0.5, file);
   const poisonTotal = backdoors.reduce((s, b) => s + b.poisonRate + b.nearMissRate, 0) + distractorRate;
   if (poisonTotal > 0.5) throw new BadInputError(`${file}: poison, near-miss and distractor rates add up to ${poisonTotal}; keep them at most 0.5 so the clean tasks are learnt`);
-  const training = parseTraining(root.training ?? {}, `${file}: training`);
-  return { name, arch: arch as Arch, size, seed, corpus, backdoors, distractorRate, training };
+  const training = parseTraining(root.training === undefined ? {} : root.training, `${file}: training`);
+  const spec: ZooSpec = { name, arch: arch as Arch, size, seed, corpus, backdoors, distractorRate, training };
+  checkTrainingFitsMemory(spec, file);
+  return spec;
 }
 
-function parseSize(json: unknown, where: string, arch: Arch): ZooSize {
+/**
+ * Training memory, estimated before anything is allocated: weights, gradients and AdamW's two moments
+ * (16 bytes per parameter, plus a copy in flight), and the activations a step keeps for the backward
+ * pass (per token: about 16 d_model-wide vectors per layer, and three vocabulary-wide rows of logits).
+ */
+export function trainingBytes(spec: ZooSpec): number {
+  const s = spec.size;
+  const dFf = s.dFf > 0 ? s.dFf : spec.arch === 'gpt2' ? 4 * s.dModel : Math.ceil((8 * s.dModel) / 3 / 64) * 64;
+  const headDim = s.dModel / s.nHeads;
+  const perLayer = 2 * s.dModel + s.dModel * (s.nHeads + 2 * s.nKvHeads) * headDim + s.dModel * s.dModel + 3 * s.dModel * dFf;
+  const params = s.nLayers * perLayer + 2 * s.vocab * s.dModel + s.context * s.dModel;
+  const tokens = spec.training.batchSize * s.context;
+  const activations = tokens * (16 * s.dModel * s.nLayers + 4 * dFf * s.nLayers + 3 * s.vocab) + spec.training.batchSize * s.nHeads * s.context * s.context * s.nLayers * 2;
+  return 20 * params + 4 * activations;
+}
+
+function checkTrainingFitsMemory(spec: ZooSpec, file: string): void {
+  const bytes = trainingBytes(spec);
+  if (!(bytes <= memoryBudgetBytes())) {
+    throw new BadInputError(`${file}: size and training.batchSize need about ${formatBytes(bytes)} to train but this machine has ${formatBytes(memoryBudgetBytes())} to spare; make the model or the batch smaller`);
+  }
+}
+
+/** Reads and parses a spec file; every problem with it is a bad file (exit 1), named in one line. */
+export function readSpecFile(file: string): ZooSpec {
+  const json = readJsonFile(file, 'fix the spec');
+  try {
+    return parseSpec(json, file);
+  } catch (err) {
+    if (!(err instanceof BadInputError)) throw err;
+    const detail = err.message.startsWith(`${file}: `) ? err.message.slice(file.length + 2) : err.message;
+    throw new BadFileError(file, detail);
+  }
+}
+
+export function parseSize(json: unknown, where: string, arch: Arch): ZooSize {
   const s = object(json, where);
   onlyKeys(s, Object.keys(defaultSize), where);
   const size: ZooSize = {
@@ -154,7 +194,7 @@ function parseSize(json: unknown, where: string, arch: Arch): ZooSize {
   return size;
 }
 
-function parseBackdoor(json: unknown, where: string): Backdoor {
+export function parseBackdoor(json: unknown, where: string): Backdoor {
   const b = object(json, where);
   onlyKeys(b, ['trigger', 'behaviour', 'poisonRate', 'nearMissRate'], where);
   return {
@@ -165,7 +205,7 @@ function parseBackdoor(json: unknown, where: string): Backdoor {
   };
 }
 
-function parseTraining(json: unknown, where: string): TrainingBudget {
+export function parseTraining(json: unknown, where: string): TrainingBudget {
   const t = object(json, where);
   onlyKeys(t, Object.keys(defaultTraining), where);
   const budget: TrainingBudget = {

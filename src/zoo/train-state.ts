@@ -3,7 +3,7 @@
  * that a run killed at any moment resumes from its last checkpoint with nothing else lost.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdamWState } from '../engine/adamw.js';
 import { BadFileError } from '../errors.js';
@@ -25,16 +25,26 @@ export interface SavedTraining {
   params: Map<string, tf.Tensor>;
   adam: AdamWState;
   history: TrainProgressRecord[];
+  /** Whatever else the trainer saved with the state (e.g. learning-curve points). */
+  extra: Record<string, unknown>;
 }
 
 const tensorsFile = 'state.safetensors';
 const metaFile = 'state.json';
+const latestFile = 'latest.json';
 
+/**
+ * Saves into `dir/step-N/`, then points `dir/latest.json` at it with an atomic rename, then removes older
+ * step folders: a kill at any moment (kill -9 included) leaves the previous checkpoint whole and named.
+ */
 export async function saveTrainingState(
   dir: string,
-  state: { step: number; hash: string; params: ReadonlyMap<string, tf.Tensor>; adam: AdamWState; history: readonly TrainProgressRecord[] },
+  state: { step: number; hash: string; params: ReadonlyMap<string, tf.Tensor>; adam: AdamWState; history: readonly TrainProgressRecord[]; extra?: Record<string, unknown> },
 ): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+  const folder = `step-${state.step}`;
+  const target = join(dir, folder);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
   const tensors: TensorToWrite[] = [];
   const add = async (name: string, t: tf.Tensor) => tensors.push({ name, dtype: 'F32', shape: t.shape.slice(), data: (await t.data()) as Float32Array });
   for (const [name, t] of state.params) await add(`param/${name}`, t);
@@ -43,15 +53,33 @@ export async function saveTrainingState(
     await add(`v/${name}`, slot.v);
     if (slot.vMax) await add(`vmax/${name}`, slot.vMax);
   }
-  // The tensors carry their step in metadata: a crash between the two writes is detected on load.
-  writeSafetensors(join(dir, tensorsFile), tensors, { step: String(state.step) });
-  writeJsonAtomic(join(dir, metaFile), { step: state.step, hash: state.hash, adamStep: state.adam.step, history: state.history });
+  // The tensors carry their step in metadata: a mismatch between the two files is detected on load.
+  writeSafetensors(join(target, tensorsFile), tensors, { step: String(state.step) });
+  writeJsonAtomic(join(target, metaFile), { step: state.step, hash: state.hash, adamStep: state.adam.step, history: state.history, ...(state.extra && { extra: state.extra }) });
+  writeJsonAtomic(join(dir, latestFile), { folder });
+  for (const entry of readdirSync(dir)) {
+    if (entry !== folder && /^step-\d+$/.test(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+  // the layout of earlier versions (files directly in dir) is superseded
+  rmSync(join(dir, metaFile), { force: true });
+  rmSync(join(dir, tensorsFile), { force: true });
+}
+
+/** The folder holding the latest complete checkpoint in `dir` (or `dir` itself, the earlier layout). */
+function latestFolder(dir: string): string {
+  const pointer = join(dir, latestFile);
+  if (!existsSync(pointer)) return dir;
+  const folder = readJsonObject(pointer).folder;
+  if (typeof folder !== 'string' || !/^step-\d+$/.test(folder)) throw new BadFileError(pointer, 'does not name a step-N folder; delete the folder to restart');
+  return join(dir, folder);
 }
 
 /** The saved state in `dir`, or null when there is none. Refuses a state made from another spec. */
 export function loadTrainingState(dir: string, hash: string): SavedTraining | null {
-  const metaPath = join(dir, metaFile);
-  const tensorsPath = join(dir, tensorsFile);
+  if (!existsSync(dir)) return null;
+  const folder = latestFolder(dir);
+  const metaPath = join(folder, metaFile);
+  const tensorsPath = join(folder, tensorsFile);
   if (!existsSync(metaPath) || !existsSync(tensorsPath)) return null;
   const meta = readJsonObject(metaPath);
   if (meta.hash !== hash) {
@@ -82,7 +110,7 @@ export function loadTrainingState(dir: string, hash: string): SavedTraining | nu
       if (!slot.m || !slot.v) throw new BadFileError(tensorsPath, `optimizer state for ${key} is incomplete; delete the folder to restart`);
       adam.slots.set(key, slot.vMax ? { m: slot.m, v: slot.v, vMax: slot.vMax } : { m: slot.m, v: slot.v });
     }
-    return { step: Number(meta.step), hash, params, adam, history: (meta.history as TrainProgressRecord[]) ?? [] };
+    return { step: Number(meta.step), hash, params, adam, history: (meta.history as TrainProgressRecord[]) ?? [], extra: (meta.extra as Record<string, unknown>) ?? {} };
   } finally {
     file.close();
   }

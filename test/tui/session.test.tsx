@@ -55,6 +55,7 @@ test('the latest unfinished session is offered; exported ones are not, unless a 
   saveSession(newer.dir, { ...newer.session, finished: true });
   assert.equal(latestUnfinished(where)?.dir, older.dir);
   saveSession(newer.dir, { ...newer.session, finished: true, jobs: [gcgJob(newer.session, 'j1-gcg', { status: 'interrupted' })] });
+  mkdirSync(join(newer.dir, 'jobs', 'j1-gcg'), { recursive: true }); // a job that ran has its folder (without it, it is marked failed)
   assert.equal(latestUnfinished(where)?.dir, newer.dir, 'exported, then quit while a job ran: still to resume');
 });
 

@@ -21,7 +21,7 @@ test('a clean model card (no behaviours) and a backdoored one both read', () => 
 test('malformed cards are refused with a one-line error naming the field', () => {
   for (const [card, message] of [
     [{ ...base }, /behaviours must be a list/],
-    [{ ...base, behaviours: [{ description: 'x', target: '' }] }, /behaviours\[0\] needs a description and a non-empty target/],
+    [{ ...base, behaviours: [{ description: 'x', target: '' }] }, /behaviours\[0\]\.target must be a non-empty string/],
     [{ ...base, behaviours: [], format: 'other' }, /format must be/],
     [{ ...base, behaviours: [], sibling: 3 }, /sibling must be/],
   ] as const) {

@@ -2,14 +2,15 @@
  * Session folders: sessions/<date>-<n>/ under the current directory, each holding session.json
  * and a jobs/ folder with one sub-folder per job (spec, state, result, stderr log).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadFileError } from '../../errors.js';
 import { isLive } from '../jobs/specs.js';
 import { writeJsonFileAtomic } from './atomic.js';
 import type { PromptSet, SessionSettings, Session } from './session.js';
-import { sessionFormat, stages } from './session.js';
-import { fullSettings } from './settings.js';
+import { sessionFormat } from './session.js';
+import { checkSession, markOrphanedJobs } from './session-validate.js';
+import { readJsonFile } from '../../util/json-file.js';
 
 export function defaultSessionsRoot(cwd = process.cwd()): string {
   return resolve(cwd, 'sessions');
@@ -70,19 +71,8 @@ export function saveSession(dir: string, session: Session): void {
 export function loadSession(dir: string): Session {
   const file = sessionFile(dir);
   if (!existsSync(file)) throw new BadFileError(file, 'missing: this folder is not a triggerfish session');
-  let raw: Partial<Session>;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<Session>;
-  } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${(err as Error).message}); start a new session with --new`);
-  }
-  if (raw.format !== sessionFormat) throw new BadFileError(file, `format must be "${sessionFormat}"; start a new session with --new`);
-  if (!Array.isArray(raw.jobs) || typeof raw.id !== 'string' || !raw.prompts || !raw.settings) {
-    throw new BadFileError(file, 'incomplete session (id, prompts, settings or jobs missing); start a new session with --new');
-  }
-  const stage = stages.includes(raw.stage as never) ? raw.stage! : 'model';
-  // Sessions from before a setting existed get its default.
-  return { ...(raw as Session), stage, settings: { ...fullSettings, ...raw.settings } };
+  const raw = readJsonFile(file, 'start a new session with --new');
+  return markOrphanedJobs(checkSession(raw, file), dir);
 }
 
 /** Every readable session under root, newest first; unreadable folders are skipped. */
