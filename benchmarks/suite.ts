@@ -24,7 +24,7 @@ import type { ParsedArgs } from '../src/jobs/flags.js';
 import { flagsOf, parseOptions, specFromArgs, toArgv } from '../src/jobs/flags.js';
 import { suiteFields, suiteUsage } from '../src/jobs/suite.js';
 import type { RunRecord } from './suite/report.js';
-import { lossCurvesSvg, markdownTable, successSvg } from './suite/report.js';
+import { latest, lossCurvesSvg, markdownTable, successSvg } from './suite/report.js';
 import type { ModelJob, RunContext } from './suite/run-model.js';
 import { runModel } from './suite/run-model.js';
 
@@ -103,7 +103,7 @@ if (spec.worker) {
   } else {
     await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, () => worker(queue)));
   }
-  writeReport(latest(readRecords()));
+  await writeReport(latest(readRecords()));
   log(`suite done in ${((performance.now() - started) / 1000).toFixed(0)} s; table in ${join(out, `suite-${budget.name}.md`)}`);
 }
 
@@ -126,25 +126,14 @@ function worker(queue: ModelJob[]): Promise<void> {
   });
 }
 
-/**
- * The last record of each run (a failed run that a rerun retried counts once, as its retry), without
- * a model's card error once that model has runs (its card was mended).
- */
-function latest(records: RunRecord[]): RunRecord[] {
-  const byRun = new Map<string, RunRecord>();
-  for (const r of records) byRun.set(`${r.model}|${r.method}|${r.seed}`, r);
-  const ran = new Set(records.filter((r) => r.method !== '*').map((r) => r.model));
-  return [...byRun.values()].filter((r) => r.method !== '*' || !ran.has(r.model));
-}
-
-function writeReport(records: RunRecord[]): void {
+async function writeReport(records: RunRecord[]): Promise<void> {
   const write = (file: string, text: string) => {
     writeFileSync(`${file}.tmp`, text);
     renameSync(`${file}.tmp`, file);
   };
   const table = markdownTable(records);
   write(join(out, `suite-${budget.name}.md`), `# Suite (${budget.name} budget, ${backend.name})\n\n${table}`);
-  write(join(out, `suite-${budget.name}-losses.svg`), lossCurvesSvg(records));
-  write(join(out, `suite-${budget.name}-success.svg`), successSvg(records));
+  write(join(out, `suite-${budget.name}-losses.svg`), await lossCurvesSvg(records));
+  write(join(out, `suite-${budget.name}-success.svg`), await successSvg(records));
   process.stdout.write(table);
 }

@@ -1,10 +1,12 @@
 /**
  * Turns the suite's JSON lines into the markdown table (methods × models, mean ± spread over seeds)
- * and two SVG plots: the best-loss curves of the logit and activation targets on shared axes
- * (each normalised to its own first value, since their units differ), and the share of runs that
- * reached held-out ASR >= 0.9 against the budget spent.
+ * and two SVG plots (src/plot): the best-loss curves of the GCG methods per model against forward
+ * passes (each normalised to its own first value, since logit and activation losses differ in units),
+ * and the share of runs that reached held-out ASR >= 0.9 against the budget spent, as steps.
  */
 import { mean, std } from '../../src/eval/stats.js';
+import type { LinePoint } from '../../src/plot/index.js';
+import { lineChart, stepChart } from '../../src/plot/index.js';
 
 export interface RunRecord {
   bench: 'suite_run';
@@ -33,6 +35,17 @@ export interface RunRecord {
   /** Set when a run ended early, e.g. at the wall-time cap. */
   notes?: string;
   error?: string;
+}
+
+/**
+ * The last record of each run (a failed run that a rerun retried counts once, as its retry), without
+ * a model's card error once that model has runs (its card was mended).
+ */
+export function latest(records: readonly RunRecord[]): RunRecord[] {
+  const byRun = new Map<string, RunRecord>();
+  for (const r of records) byRun.set(`${r.model}|${r.method}|${r.seed}`, r);
+  const ran = new Set(records.filter((r) => r.method !== '*').map((r) => r.model));
+  return [...byRun.values()].filter((r) => r.method !== '*' || !ran.has(r.model));
 }
 
 const fmt = (values: number[], digits = 2) => (values.length === 0 ? '–' : values.length === 1 ? values[0]!.toFixed(digits) : `${mean(values).toFixed(digits)} ± ${std(values).toFixed(digits)}`);
@@ -92,50 +105,62 @@ export function markdownTable(records: readonly RunRecord[]): string {
   return lines.join('\n') + '\n';
 }
 
-function polyline(points: [number, number][], width: number, height: number, xMax: number, yMax: number, pad: number): string {
-  return points.map(([x, y]) => `${(pad + (x / Math.max(1, xMax)) * (width - 2 * pad)).toFixed(1)},${(height - pad - (Math.min(y, yMax) / yMax) * (height - 2 * pad)).toFixed(1)}`).join(' ');
+/** Forward passes spent by the end of each step of a GCG run. The record keeps only the total; every
+ * step scores its candidates in the same number of batches per prompt, and so does the initial
+ * string (the budgets' width fits one batch), so the total splits into steps + 1 equal shares. */
+function forwardPassesAt(r: RunRecord, step: number): number {
+  return (r.forwardPasses / (r.steps + 1)) * (step + 1);
 }
 
-function frame(title: string, xLabel: string, yLabel: string, body: string, legend: [string, string][], width = 640, height = 360): string {
-  const items = legend.map(([label, colour], i) => `<rect x="${width - 190}" y="${30 + i * 18}" width="12" height="3" fill="${colour}"/><text x="${width - 172}" y="${35 + i * 18}" font-size="11">${label}</text>`).join('');
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${width / 2}" y="18" text-anchor="middle" font-size="13">${title}</text>`,
-    `<line x1="40" y1="${height - 40}" x2="${width - 40}" y2="${height - 40}" stroke="black"/><line x1="40" y1="40" x2="40" y2="${height - 40}" stroke="black"/>`,
-    `<text x="${width / 2}" y="${height - 10}" text-anchor="middle" font-size="11">${xLabel}</text>`,
-    `<text x="12" y="${height / 2}" font-size="11" transform="rotate(-90 12 ${height / 2})" text-anchor="middle">${yLabel}</text>`,
-    body,
-    items,
-    '</svg>',
-  ].join('\n');
+const gcgRuns = (records: readonly RunRecord[]) => records.filter((r) => !r.error && r.method.startsWith('gcg-'));
+
+/**
+ * Best-loss curves per model, one colour per GCG method (dashed: activation targets), mean and
+ * min–max band over seeds, each run relative to its best loss after step 1 (logit and activation
+ * losses have different units). A run that stopped early on success holds its last best loss.
+ */
+export function lossCurvesSvg(records: readonly RunRecord[]): Promise<string> {
+  const runs = gcgRuns(records).filter((r) => r.losses.length > 1);
+  const points: LinePoint[] = [];
+  for (const group of groupBy(runs, (r) => `${r.model}|${r.method}`)) {
+    const steps = Math.max(...group.map((r) => r.losses.length));
+    for (const r of group) {
+      const start = r.losses[0]! || 1;
+      for (let k = 1; k <= steps; k++) {
+        const loss = r.losses[Math.min(k, r.losses.length) - 1]!;
+        points.push({ x: forwardPassesAt(r, k), y: loss / start, series: r.method, facet: r.model });
+      }
+    }
+  }
+  const methods = [...new Set(runs.map((r) => r.method))];
+  return lineChart(points, {
+    title: 'GCG best loss against forward passes, per model',
+    subtitle: 'mean over seeds, band: min–max; solid: logit target, dashed: activation target; a run stopped on success keeps its last value',
+    xTitle: 'forward passes (candidate batches)',
+    yTitle: 'best loss ÷ loss after step 1',
+    seriesTitle: 'method',
+    logY: true,
+    spread: 'range',
+    dashed: methods.filter((m) => m.includes('act')),
+  });
 }
 
-/** Best-loss curves, logit (solid) against activation (dashed) targets, each relative to its start. */
-export function lossCurvesSvg(records: readonly RunRecord[]): string {
-  const runs = records.filter((r) => !r.error && r.losses.length > 1 && r.method.startsWith('gcg-'));
-  const xMax = Math.max(1, ...runs.map((r) => r.losses.length));
-  const colours: Record<string, string> = { 'gcg-logit': '#1f77b4', 'gcg-logit+prior': '#17becf', 'gcg-act-caa': '#d62728', 'gcg-act-optimised': '#9467bd', 'gcg-act-melbo': '#ff7f0e', 'gcg-act-dct': '#8c564b', 'gcg-mixed-optimised': '#2ca02c' };
-  const body = runs.map((r) => {
-    const start = r.losses[0]! || 1;
-    const points = r.losses.map((l, i): [number, number] => [i, l / start]);
-    const dash = r.method.includes('act') ? ' stroke-dasharray="5,3"' : '';
-    return `<polyline fill="none" stroke="${colours[r.method] ?? 'gray'}" stroke-width="1.2"${dash} points="${polyline(points, 640, 360, xMax - 1, 1.2, 40)}"/>`;
-  }).join('\n');
-  const legend = Object.entries(colours).filter(([m]) => runs.some((r) => r.method === m)).map(([m, c]): [string, string] => [m, c]);
-  return frame('GCG best loss relative to its start (solid: logit target, dashed: activation target)', 'step', 'best loss / first loss', body, legend);
+/** Share of each GCG method's runs whose attacker check reached ASR >= 0.9 within a number of forward passes. */
+export function successSvg(records: readonly RunRecord[]): Promise<string> {
+  const runs = gcgRuns(records);
+  return stepChart(runs.map((r) => ({ series: r.method, x: r.firstSuccess?.forwardPasses ?? null })), {
+    title: 'Runs reaching held-out ASR ≥ 0.9 against budget',
+    subtitle: 'all models and seeds pooled; in brackets: runs that got there / runs; dashed: activation target',
+    xTitle: 'forward passes (candidate batches)',
+    yTitle: 'share of runs',
+    seriesTitle: 'method',
+    xMax: Math.max(1, ...runs.map((r) => r.forwardPasses)),
+    dashed: runs.map((r) => r.method).filter((m) => m.includes('act')),
+  });
 }
 
-/** Share of runs whose attacker check reached ASR >= 0.9 within a number of forward passes. */
-export function successSvg(records: readonly RunRecord[]): string {
-  const methods = [...new Set(records.filter((r) => !r.error && r.method.startsWith('gcg-')).map((r) => r.method))];
-  const xMax = Math.max(1, ...records.map((r) => r.forwardPasses));
-  const colours = ['#1f77b4', '#d62728', '#ff7f0e', '#2ca02c', '#17becf', '#9467bd'];
-  const body = methods.map((m, i) => {
-    const rs = records.filter((r) => r.method === m && !r.error);
-    const grid = Array.from({ length: 21 }, (_, k) => (k / 20) * xMax);
-    const points = grid.map((x): [number, number] => [x, rs.filter((r) => r.firstSuccess && r.firstSuccess.forwardPasses <= x).length / Math.max(1, rs.length)]);
-    return `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="1.5" points="${polyline(points, 640, 360, xMax, 1, 40)}"/>`;
-  }).join('\n');
-  return frame('Runs reaching held-out ASR >= 0.9 against budget', 'forward passes', 'share of runs', body, methods.map((m, i): [string, string] => [m, colours[i % colours.length]!]));
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return [...groups.values()];
 }

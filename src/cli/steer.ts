@@ -8,7 +8,7 @@
  *   steer export <vectors> --gguf <file> | --json-out <file>
  *   steer landscape|rank <vectors> --model <dir>  (steer-landscape.ts)
  */
-import { existsSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../engine/backend.js';
 import { BadInputError } from '../errors.js';
@@ -19,7 +19,7 @@ import { loadModel } from '../model/checkpoint.js';
 import { cleanPrompts } from '../prompts/clean.js';
 import { readPromptFile } from '../prompts/file.js';
 import type { VectorSet } from '../steer/index.js';
-import { exportGguf, exportJson, loadVectorSet, monitorAuroc, monitorLibrary, scoreBehaviour, steeredCompletions, sweepRadius, sweepSvg, vectorCosines } from '../steer/index.js';
+import { exportGguf, exportJson, loadVectorSet, monitorAuroc, monitorLibrary, scoreBehaviour, steeredCompletions, sweepRadius, vectorCosines } from '../steer/index.js';
 import { readCard } from '../zoo/card.js';
 import type { Command, Flags, Io, ParsedArgs, Subcommand } from './command.js';
 import { jsonOption } from './command.js';
@@ -77,8 +77,9 @@ async function sweep(args: ParsedArgs, io: Io): Promise<void> {
   });
   const svg = str(args, 'svg');
   if (svg) {
-    writeFileSync(`${svg}.tmp`, sweepSvg(result.points.map((p) => ({ x: p.R, y: p.embeddingVariance })), result.knee, { title: 'Diversity of steered completions against R', xLabel: 'R', yLabel: 'embedding variance', logX: true }));
-    renameSync(`${svg}.tmp`, svg);
+    // vega takes about half a second to load: only when a plot is asked for, not on every command
+    const { rSweepLabels, sweepChart, writeFileAtomic } = await import('../plot/index.js');
+    writeFileAtomic(svg, await sweepChart(result.points.map((p) => ({ x: p.R, y: p.embeddingVariance })), result.knee, rSweepLabels));
   }
   const points = result.points.map((p) => ({ R: p.R, embeddingVariance: p.embeddingVariance, ngramDiversity: p.ngramDiversity, objective: p.objective }));
   if (flag(args, 'json')) return io.json({ points, kneeR: result.R });

@@ -33,8 +33,6 @@ export type { BehaviourScore, SteeredCompletions, SteerRunOptions } from './anal
 export { cosineMatrix, randomVectors, scoreBehaviour, steeredCompletions, vectorCosines } from './analysis.js';
 export type { Knee, KneeOptions } from './knee.js';
 export { findKnee } from './knee.js';
-export type { SvgOptions } from './sweep-svg.js';
-export { sweepSvg } from './sweep-svg.js';
 export type { SweepConfig, SweepPoint, SweepResult } from './sweep.js';
 export { completionEmbeddings, defaultSweepConfig, distinctN, sweepRadius, totalVariance } from './sweep.js';
 export type { BaselineConfig, BaselineOperators, BaselineOptions, BaselineProgress } from './baselines.js';

@@ -23,7 +23,6 @@ import type { PromptInput } from './prompts.js';
 import { leftPad, promptTokens } from './prompts.js';
 
 export { findKnee } from './knee.js';
-export { sweepSvg } from './sweep-svg.js';
 
 export interface SweepConfig {
   /** The grid (geometric, as the knee is found on log2 R). */

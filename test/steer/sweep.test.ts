@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { findKnee } from '../../src/steer/knee.js';
-import { sweepSvg } from '../../src/steer/sweep-svg.js';
 import { distinctN, sweepRadius, totalVariance } from '../../src/steer/sweep.js';
 import { useBackend } from '../helpers/backend.js';
 import { randomModel } from '../helpers/models.js';
@@ -30,19 +29,6 @@ describe('knee', () => {
     assert.equal(findKnee(xs, xs.map((x) => 2 * x + 1 + (x % 2) * 0.01)), null, 'within tolerance of the chord');
     assert.equal(findKnee(xs, xs.map(() => 4)), null);
     assert.equal(findKnee([1, 2], [1, 5]), null);
-  });
-
-  test('the SVG is standalone and marks the knee', () => {
-    const points = [0.5, 1, 2, 4, 8].map((x, i) => ({ x, y: [0.1, 0.12, 0.15, 2, 3][i]! }));
-    const knee = findKnee(points.map((p) => Math.log2(p.x)), points.map((p) => p.y), { shape: 'convex' });
-    const svg = sweepSvg(points, knee && { ...knee, x: points[knee.index]!.x }, { logX: true, title: 'diversity <vs> R' });
-    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    assert.match(svg, /<\/svg>\n$/);
-    assert.equal((svg.match(/<circle /g) ?? []).length, points.length + 1);
-    assert.match(svg, /class="knee"/);
-    assert.match(svg, /knee 2</);
-    assert.match(svg, /diversity &lt;vs&gt; R/);
-    assert.doesNotMatch(sweepSvg(points, null), /knee/);
   });
 });
 
