@@ -4,13 +4,13 @@
  *   steer landscape <vectors> --model <dir> [--theta <vectors>] [--random 64] [--svg <file>] [--json]
  *   steer rank <vectors> --model <dir> --by vector|delta|logp [--theta <vectors>] [--text Y] --out <file>
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { BadInputError } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
+import type { LandscapeMark, LandscapeValue } from '../plot/index.js';
 import type { VectorSet } from '../steer/index.js';
+import type { Landscape } from '../steer/landscape.js';
 import { defaultLayers, encodePrompts, disposePromptBatch, loadVectorSet, measureDeltas, saveVectorSet } from '../steer/index.js';
 import { objectiveLandscape, sourceOfHook } from '../steer/landscape.js';
-import { landscapeSvg } from '../steer/landscape-svg.js';
 import { logProbScores, projectionScores, rankedSet } from '../steer/rank.js';
 import type { Flags, Io, ParsedArgs } from './command.js';
 import { flag, intList, num, requireStr, str } from './args.js';
@@ -72,14 +72,32 @@ export async function landscapeCommand(args: ParsedArgs, io: Io, h: SteerHelpers
   );
   const svg = str(args, 'svg');
   if (svg) {
-    writeFileSync(`${svg}.tmp`, landscapeSvg(result));
-    renameSync(`${svg}.tmp`, svg);
+    // vega takes about half a second to load: only when a plot is asked for
+    const { landscapeChart, writeFileAtomic } = await import('../plot/index.js');
+    const { values, marks } = landscapeRecords(result);
+    const subtitle = `source layer ${source} → target layer ${target}; ${result.random[0]?.melbo.length ?? 0} random vectors per norm; marks ranked against the random vectors of their own norm`;
+    writeFileAtomic(svg, await landscapeChart(values, marks, { title: 'Objective landscape', subtitle, logX: values.every((v) => v.value > 0) && marks.every((m) => m.value > 0) }));
   }
   if (flag(args, 'json')) return io.json(result);
   const best = (key: 'melboPercentile' | 'dctPercentile') => Math.max(...result.vectors.map((p) => p[key]));
   io.print(`source ${source} → target ${target}; percentiles among ${result.random[0]?.melbo.length ?? 0} random vectors of the same norm`);
   io.print(`  set (${set.kind}, ${set.vectors.length}): best MELBO percentile ${best('melboPercentile').toFixed(0)}, best DCT percentile ${best('dctPercentile').toFixed(0)}`);
   for (const p of result.probes) io.print(`  ${p.label} (norm ${p.norm.toFixed(2)}): MELBO ${p.melboPercentile.toFixed(0)}th, DCT ${p.dctPercentile.toFixed(0)}th percentile`);
+}
+
+const randomGroup = (norm: number) => `random, norm ${Number(norm.toPrecision(3))}`;
+
+/** The landscape as src/plot records: a panel per objective, random vectors per norm and the set as groups, probes as marks. */
+function landscapeRecords(landscape: Landscape): { values: LandscapeValue[]; marks: LandscapeMark[] } {
+  const objectives = [['melbo', "MELBO's objective Σ‖Δh‖²"], ['dct', "DCT's objective ‖Δ̄‖"]] as const;
+  const values: LandscapeValue[] = [];
+  const marks: LandscapeMark[] = [];
+  for (const [key, objective] of objectives) {
+    for (const r of landscape.random) for (const value of r[key]) values.push({ objective, group: randomGroup(r.norm), value });
+    for (const p of landscape.vectors) values.push({ objective, group: 'the set', value: p[key] });
+    for (const p of landscape.probes) marks.push({ objective, label: p.label, value: p[key], against: randomGroup(p.norm) });
+  }
+  return { values, marks };
 }
 
 export async function rankCommand(args: ParsedArgs, io: Io, h: SteerHelpers): Promise<void> {

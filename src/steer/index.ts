@@ -43,6 +43,5 @@ export type { DctConfig, DctOptions, DctProgress } from './dct.js';
 export { defaultDctConfig, trainDct } from './dct.js';
 export type { Landscape, LandscapeConfig, LandscapePoint, LabeledVector, RandomSample } from './landscape.js';
 export { defaultLandscapeConfig, objectiveLandscape, percentileOf, sourceOfHook } from './landscape.js';
-export { landscapeSvg } from './landscape-svg.js';
 export type { LogProbOptions, ProjectionSpace } from './rank.js';
 export { logProbScores, projectionScores, rankedSet } from './rank.js';

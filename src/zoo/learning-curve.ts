@@ -82,52 +82,20 @@ export function writeCurveJsonl(path: string, records: readonly CurveRecord[]): 
   writeAtomic(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
-const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#333333'];
-
-/**
- * Two panels (held-out loss; clean accuracy per family) as a standalone SVG. A stand-in until the shared
- * plotting module (src/plot, learningCurve over the same records) lands; then this becomes one call to it.
- */
-export function curveSvg(records: readonly CurveRecord[], title: string): string {
-  const width = 640;
-  const panel = 220;
-  const pad = { left: 56, right: 140, top: 36, gap: 50 };
-  const steps = records.map((r) => r.step);
-  const maxStep = Math.max(1, ...steps);
-  const x = (step: number) => pad.left + (step / maxStep) * (width - pad.left - pad.right);
-  const parts: string[] = [`<text x="${pad.left}" y="20" font-size="14" font-family="sans-serif">${escape(title)}</text>`];
-  const panels: { metric: CurveRecord['metric']; label: string; top: number }[] = [
-    { metric: 'heldoutLoss', label: 'held-out loss', top: pad.top },
-    { metric: 'accuracy', label: 'clean accuracy', top: pad.top + panel + pad.gap },
-  ];
-  for (const { metric, label, top } of panels) {
-    const points = records.filter((r) => r.metric === metric);
-    const values = points.map((p) => p.value);
-    const lo = metric === 'accuracy' ? 0 : Math.min(...values, Infinity);
-    const hi = metric === 'accuracy' ? 1 : Math.max(...values, -Infinity);
-    const y = (v: number) => top + panel - ((v - lo) / Math.max(1e-9, hi - lo)) * panel;
-    parts.push(`<rect x="${pad.left}" y="${top}" width="${width - pad.left - pad.right}" height="${panel}" fill="none" stroke="#999"/>`);
-    parts.push(`<text x="${pad.left - 50}" y="${top - 6}" font-size="12" font-family="sans-serif">${label}</text>`);
-    for (const v of [lo, (lo + hi) / 2, hi]) parts.push(`<text x="${pad.left - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end" font-family="sans-serif">${Number.isFinite(v) ? v.toFixed(2) : ''}</text>`);
-    parts.push(`<text x="${width - pad.right}" y="${top + panel + 14}" font-size="10" text-anchor="end" font-family="sans-serif">step ${maxStep}</text>`);
-    const families = [...new Set(points.map((p) => p.family))];
-    families.forEach((family, i) => {
-      const line = points.filter((p) => p.family === family).sort((a, b) => a.step - b.step);
-      const colour = family === 'all' ? '#000' : palette[i % palette.length]!;
-      const path = line.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.step).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
-      parts.push(`<path d="${path}" fill="none" stroke="${colour}" stroke-width="${family === 'all' ? 2 : 1.2}"/>`);
-      parts.push(`<text x="${width - pad.right + 8}" y="${top + 14 + 14 * i}" font-size="11" fill="${colour}" font-family="sans-serif">${escape(family)}</text>`);
-    });
-  }
-  const height = pad.top + 2 * panel + pad.gap + 30;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+/** The two-panel learning curve (held-out loss; clean accuracy per family) through the shared plotting module. */
+export async function curveSvg(records: readonly CurveRecord[], title: string): Promise<string> {
+  // vega takes about half a second to load: only when a curve is drawn
+  const { learningCurve } = await import('../plot/index.js');
+  return learningCurve(records, {
+    title,
+    metrics: {
+      heldoutLoss: { title: 'held-out loss (nats/token)' },
+      accuracy: { title: 'clean accuracy', format: '.0%', domain: [0, 1] },
+    },
+  });
 }
 
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Renders the curve with `render` (the shared plotting module's learningCurve once it lands) or the stand-in. */
+/** Renders the curve with `render` (default: the shared plotting module) and writes it atomically. */
 export async function writeCurveSvg(
   path: string,
   records: readonly CurveRecord[],

@@ -29,7 +29,7 @@ test('held-out rows are packed with whole examples and weighted where tokens are
   assert.equal(batch.ids[0], tokenizer.bosId, 'a row starts with an example');
 });
 
-test('records: loss, accuracy per family and their mean; the SVG draws a line per family', () => {
+test('records: loss, accuracy per family and their mean; the SVG names each panel and family', async () => {
   const records = curveRecords([
     { step: 0, heldoutLoss: 7, accuracy: { facts: 0, copying: 0 } },
     { step: 10, heldoutLoss: 2, accuracy: { facts: 0.5, copying: 0.25 } },
@@ -40,9 +40,9 @@ test('records: loss, accuracy per family and their mean; the SVG draws a line pe
     { step: 10, family: 'copying', metric: 'accuracy', value: 0.25 },
     { step: 10, family: 'all', metric: 'accuracy', value: 0.375 },
   ]);
-  const svg = curveSvg(records, 'a <base>');
-  assert.equal(svg.match(/<path /g)?.length, 4, 'loss, facts, copying, mean');
-  assert.ok(svg.includes('a &lt;base&gt;'));
+  const svg = await curveSvg(records, 'a <base>');
+  for (const label of ['held-out loss (nats/token)', 'clean accuracy', 'facts', 'copying']) assert.ok(svg.includes(label), `the plot names ${label}`);
+  assert.ok(svg.includes('a &lt;base&gt;'), 'the title is escaped');
 });
 
 test('last-quarter change: how much loss fell and accuracy rose since 75 % of the steps', () => {
