@@ -96,12 +96,16 @@ export function encodeTensor(t: TensorData): Uint8Array {
 
 export type AttrValue = number | readonly number[] | string | { float: number } | { floats: readonly number[] } | { tensor: TensorData };
 
+function isIntList(value: AttrValue): value is readonly number[] {
+  return Array.isArray(value);
+}
+
 /** AttributeProto; plain numbers are INT, wrap floats as {float}. */
 function encodeAttribute(name: string, value: AttrValue): Uint8Array {
   const w = new Writer().string(1, name);
   if (typeof value === 'number') w.int(3, value).int(20, 2);
   else if (typeof value === 'string') w.string(4, value).int(20, 3);
-  else if (Array.isArray(value)) w.packedInts(8, value as number[]).int(20, 7);
+  else if (isIntList(value)) w.packedInts(8, value).int(20, 7);
   else if ('float' in value) w.float(2, value.float).int(20, 1);
   else if ('floats' in value) {
     for (const f of value.floats) w.float(7, f);

@@ -3,10 +3,34 @@
  * (os.availableParallelism); TRIGGERFISH_THREADS or setOnnxThreads (the CLI's --threads) override.
  */
 import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
-import { BadInputError } from '../errors.js';
+import type * as Ort from 'onnxruntime-node';
+import { BackendError, BadInputError } from '../errors.js';
 
-export { ort };
+/** The onnxruntime-node module's types (the module itself is loaded on first use, see loadOrt). */
+export declare namespace ort {
+  type Tensor = Ort.Tensor;
+  type InferenceSession = Ort.InferenceSession;
+}
+
+let loaded: typeof Ort | undefined;
+let loading: Promise<typeof Ort> | undefined;
+
+/** Loads onnxruntime-node (its native binding); a machine where it cannot load says why. */
+export function loadOrt(): Promise<typeof Ort> {
+  loading ??= import('onnxruntime-node').then(
+    (m) => (loaded = (m as unknown as { default?: typeof Ort }).default ?? m),
+    (err: unknown) => {
+      loading = undefined;
+      throw new BackendError(`ONNX Runtime could not load (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); use --engine tfjs`);
+    },
+  );
+  return loading;
+}
+
+function ortLoaded(): typeof Ort {
+  if (!loaded) throw new Error('onnx-session: loadOrt() must finish before tensors are made');
+  return loaded;
+}
 
 let threadOverride: number | undefined;
 
@@ -32,6 +56,7 @@ export function onnxThreads(): number {
 
 /** A session over an encoded model, with every graph optimisation on. */
 export async function createOnnxSession(model: Uint8Array, threads = onnxThreads()): Promise<ort.InferenceSession> {
+  const ort = await loadOrt();
   return ort.InferenceSession.create(model, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -42,9 +67,9 @@ export async function createOnnxSession(model: Uint8Array, threads = onnxThreads
 
 export function int64Tensor(values: readonly number[] | BigInt64Array, dims: readonly number[]): ort.Tensor {
   const data = values instanceof BigInt64Array ? values : BigInt64Array.from(values, (v) => BigInt(v));
-  return new ort.Tensor('int64', data, dims);
+  return new (ortLoaded().Tensor)('int64', data, dims);
 }
 
 export function floatTensor(data: Float32Array, dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('float32', data, dims);
+  return new (ortLoaded().Tensor)('float32', data, dims);
 }

@@ -16,10 +16,11 @@ import { tokenGradient } from './gradient.js';
 import { optimText, placeOptim, promptLayout, renderUserTurn } from './layout.js';
 import { disposeTarget, prepareTarget } from './prepare.js';
 import type { GcgResult, GcgStep } from './result.js';
-import { CandidateScorer } from './score.js';
+import { createScorer } from './scorer.js';
 import type { BufferEntry, GcgState } from './state.js';
 import { loadGcgState, runKey, saveGcgState } from './state.js';
 import { yieldToEventLoop } from '../engine/yield.js';
+import type { EngineName } from '../engine/engine.js';
 
 export interface GcgRunOptions {
   /** Prompts the string is optimised over (a backdoor trigger is universal: the mean loss). */
@@ -40,6 +41,8 @@ export interface GcgRunOptions {
   statePath?: string;
   signal?: AbortSignal;
   onStep?: (step: GcgStep) => void;
+  /** Engine for scoring and ASR checks (default: forwardEngine()); gradients always run on tfjs. */
+  engine?: EngineName;
 }
 
 function responseText(target: GcgTargetSpec): string {
@@ -73,7 +76,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   const saved = options.statePath ? loadGcgState(options.statePath, key) : null;
 
   const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null));
-  const scorer = new CandidateScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache });
+  const scorer = await createScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache, ...(options.engine && { engine: options.engine }) });
   const first = layouts[0]!;
   // completions long enough to show the whole target text
   const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), ...(options.signal && { signal: options.signal }) };

@@ -24,6 +24,8 @@ export interface OnnxGraphOptions {
   input: 'ids' | 'embeds';
   /** Past keys/values in, present keys/values out. */
   kv: boolean;
+  /** With kv: whether present keys/values are outputs (default true; GCG's scorer only reads the past). */
+  present?: boolean;
   /** Past keys/values have batch 1 and are broadcast to every row (GCG's shared prompt prefix). */
   sharedPast?: boolean;
   /** Which positions get logits; 'none' makes none (and cuts the graph after the last hidden output). */
@@ -49,7 +51,7 @@ export interface RopeHostTables {
 
 /** Layers a graph must compute: all when logits or KV are wanted, else up to the deepest hook read. */
 function depth(c: ModelConfig, o: OnnxGraphOptions): number {
-  if (o.logits !== 'none' || o.kv) return c.nLayers;
+  if (o.logits !== 'none' || (o.kv && o.present !== false)) return c.nLayers;
   let deepest = 0;
   for (const name of [...(o.hidden ?? []), ...(o.steer ?? [])]) {
     const m = /^blocks\.(\d+)\./.exec(name);
@@ -90,7 +92,7 @@ export function transformerGraph(c: ModelConfig, weights: HostWeights, rope: Rop
     const past = o.kv ? pastInputs(g, l, KV, hd, o.sharedPast ? batch : null) : undefined;
     const qkv = linear(ctx, norm(x, p + 'ln1'), needParam(ctx, p + 'wQkv'), param(ctx, p + 'bQkv'));
     const attn = attention(g, c, qkv, shared, past);
-    if (o.kv) {
+    if (o.kv && o.present !== false) {
       g.output(`present.${l}.key`, attn.keys, 'float', ['batch', KV, 'total_sequence', hd]);
       g.output(`present.${l}.value`, attn.values, 'float', ['batch', KV, 'total_sequence', hd]);
     }
