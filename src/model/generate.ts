@@ -16,6 +16,11 @@ import type { SamplingOptions } from './sampling.js';
 import { sampleToken } from './sampling.js';
 import { forward } from './transformer.js';
 import { yieldToEventLoop } from '../engine/yield.js';
+import type { EngineName } from '../engine/engine.js';
+import { forwardEngine } from '../engine/engine.js';
+import { onnxGenerate } from './onnx-generate.js';
+import type { SteerSpec } from './steer-spec.js';
+import { steerHooks } from './steer-spec.js';
 
 export interface GenerateOptions extends SamplingOptions {
   /** Default 32. */
@@ -26,6 +31,10 @@ export interface GenerateOptions extends SamplingOptions {
   /** Called with a row's new tokens after each step; true ends that row (stop strings). */
   stopWhen?: (row: number, newTokens: readonly number[]) => boolean;
   hooks?: Hooks;
+  /** Steering as data (runs on either engine); tfjs hooks force the tfjs engine. */
+  steer?: readonly SteerSpec[];
+  /** Engine for the forward passes (default: forwardEngine()). */
+  engine?: EngineName;
   /** Token used for left padding (default 0; it is masked out, so its value does not matter). */
   padId?: number;
   signal?: AbortSignal;
@@ -46,6 +55,16 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
   const width = Math.max(...prompts.map((p) => p.length));
   if (width + maxNew > maxSequence(model)) {
     throw new BadInputError(`prompt (${width} tokens) + ${maxNew} new tokens exceeds the model's ${maxSequence(model)} positions; lower maxNewTokens`);
+  }
+  if (!options.hooks && (options.engine ?? (await forwardEngine())) === 'onnx') return onnxGenerate(model, prompts, options);
+  if (options.steer?.length) {
+    const steering = steerHooks(options.steer);
+    const hooks = [...(Array.isArray(options.hooks) ? options.hooks : Object.entries(options.hooks ?? {})), ...steering.hooks];
+    try {
+      return await generate(model, prompts, { ...options, steer: [], hooks });
+    } finally {
+      steering.dispose();
+    }
   }
   const rng = new Random(options.seed ?? 0);
   const stopIds = new Set(options.stopIds ?? []);
