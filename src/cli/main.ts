@@ -7,6 +7,7 @@ import { TriggerfishError, BadInputError } from '../errors.js';
 import type { Command } from './command.js';
 import { stdio } from './command.js';
 import { commands } from './commands.js';
+import { applyEngineFlags } from './engine-flags.js';
 
 function usage(): string {
   const listed = commands.filter((c) => !c.hidden);
@@ -18,6 +19,7 @@ function usage(): string {
     ...listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command takes --json (one JSON object on stdout) and --backend tensorflow|webgpu|wasm|cpu.',
+    'Forward-only work runs on --engine onnx|tfjs (default onnx where ONNX Runtime loads) with --threads N (default: all cores).',
     "Run 'triggerfish <command> --help' for a command's flags.",
   ].join('\n');
 }
@@ -44,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
       stdio.print(commandHelp(command));
       return 0;
     }
-    const options = { ...command.options, backend: { type: 'string' as const } };
+    const options = { ...command.options, backend: { type: 'string' as const }, engine: { type: 'string' as const }, threads: { type: 'string' as const } };
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
@@ -53,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const backend = parsed.values.backend;
     if (typeof backend === 'string') process.env.TRIGGERFISH_BACKEND = backend;
+    applyEngineFlags(parsed.values.engine, parsed.values.threads);
     await command.run(parsed, stdio);
     return 0;
   } catch (err) {
