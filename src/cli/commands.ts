@@ -2,6 +2,7 @@
 import { backsampleCommand } from './backsample.js';
 import { benchCommand } from './bench.js';
 import type { Command } from './command.js';
+import { exportCommand } from './export.js';
 import { gcgCommand } from './gcg.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
@@ -10,4 +11,4 @@ import { steerCommand } from './steer.js';
 import { jobCommand, tuiCommand } from './tui.js';
 import { zooCommand } from './zoo.js';
 
-export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, benchCommand, tuiCommand, jobCommand];
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, benchCommand, exportCommand, tuiCommand, jobCommand];
