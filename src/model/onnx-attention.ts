@@ -1,8 +1,10 @@
 /**
  * Causal grouped-query self-attention as ONNX nodes, mirroring attention.ts: query heads are grouped
  * under their key/value head ([B, KV, rep, T, hd]) and MatMul broadcasts over the group, so keys and
- * values are never repeated. The KV cache goes in as past_key_values.{l}.* and out as present.{l}.*,
- * the layout transformers.js uses: [B, KV, S, hd], keys after RoPE.
+ * values are never repeated. RoPE's rotate_half is folded into extra projection weights (a column
+ * permutation with sign flips, exact in float), so no Split/Neg/Concat runs per layer. The KV cache
+ * goes in as past_key_values.{l}.* and out as present.{l}.*, the layout transformers.js uses:
+ * [B, KV, S, hd], keys after RoPE.
  */
 import type { GraphBuilder } from '../engine/onnx-graph.js';
 import type { ModelConfig } from './config.js';
@@ -40,11 +42,18 @@ export function ropeAngles(g: GraphBuilder, positions: string, cosTable: string,
   return { cos: at(cosTable), sin: at(sinTable) };
 }
 
-/** x [B, T, heads, hd] -> x·cos + rotate_half(x)·sin, rotate_half(x) = concat(-x2, x1). */
-function applyRope(g: GraphBuilder, x: string, shared: AttentionShared, hd: number): string {
-  const [x1, x2] = g.opN('Split', [x, g.ints([hd / 2, hd / 2])], 2, { axis: -1 });
-  const rotated = g.op('Concat', [g.op('Neg', [x2!]), x1!], { axis: -1 });
+/** q·cos + rotate_half(q)·sin, where rotate_half(q) was computed by its own projection (see onnx-weights-split.ts). */
+function applyRope(g: GraphBuilder, x: string, rotated: string, shared: AttentionShared): string {
   return g.op('Add', [g.op('Mul', [x, shared.cos!]), g.op('Mul', [rotated, shared.sin!])]);
+}
+
+/** The projections of one block: [B, T, out] values of q, k, v and, for RoPE, of rotate_half(q), rotate_half(k). */
+export interface Projections {
+  q: string;
+  k: string;
+  v: string;
+  qRotated?: string;
+  kRotated?: string;
 }
 
 export interface AttentionValues {
@@ -55,17 +64,21 @@ export interface AttentionValues {
   values: string;
 }
 
-/** Attention over `qkv` [B, T, (H + 2·KV)·hd], with past keys/values [B, KV, P, hd] when given. */
-export function attention(g: GraphBuilder, c: ModelConfig, qkv: string, shared: AttentionShared, past?: { keys: string; values: string }): AttentionValues {
+/**
+ * Attention from the projections (q [B, T, H·hd], k and v [B, T, KV·hd]), with past keys/values
+ * [B, KV, P, hd] when given. The projections are separate matmuls rather than one fused qkv matmul
+ * and a Split: on ORT the Split's copies cost more than the extra matmul calls.
+ */
+export function attention(g: GraphBuilder, c: ModelConfig, proj: Projections, shared: AttentionShared, past?: { keys: string; values: string }): AttentionValues {
   const { nHeads: H, nKvHeads: KV, headDim: hd } = c;
   const rep = H / KV;
-  const [qFlat, kFlat, vFlat] = g.opN('Split', [qkv, g.ints([H * hd, KV * hd, KV * hd])], 3, { axis: 2 });
-  let q = g.op('Reshape', [qFlat!, g.ints([0, 0, H, hd])]); // [B, T, H, hd]
-  let k = g.op('Reshape', [kFlat!, g.ints([0, 0, KV, hd])]); // [B, T, KV, hd]
-  const v = g.op('Reshape', [vFlat!, g.ints([0, 0, KV, hd])]);
+  const heads = (x: string, n: number) => g.op('Reshape', [x, g.ints([0, 0, n, hd])]); // [B, T, n·hd] -> [B, T, n, hd]
+  let q = heads(proj.q, H);
+  let k = heads(proj.k, KV);
+  const v = heads(proj.v, KV);
   if (shared.cos) {
-    q = applyRope(g, q, shared, hd);
-    k = applyRope(g, k, shared, hd);
+    q = applyRope(g, q, heads(proj.qRotated!, H), shared);
+    k = applyRope(g, k, heads(proj.kRotated!, KV), shared);
   }
   let keys = g.op('Transpose', [k], { perm: [0, 2, 1, 3] }); // [B, KV, T, hd]
   let values = g.op('Transpose', [v], { perm: [0, 2, 1, 3] });

@@ -15,6 +15,9 @@ import { hostModel } from './onnx-weights.js';
 import type { OnnxGraphOptions } from './onnx-transformer.js';
 import { encodeForwardGraph } from './onnx-transformer.js';
 
+/** Bumped whenever the graphs this code writes change, so that older cached files are never read. */
+const graphFormat = 2;
+
 export function onnxCacheDir(modelDir: string): string {
   return join(modelDir, '.cache', 'onnx');
 }
@@ -22,7 +25,7 @@ export function onnxCacheDir(modelDir: string): string {
 /** The encoded graph for `what` (a description of its inputs and outputs), from disk when cached. */
 export async function graphBytes(model: LanguageModel, what: string, build: (host: HostModel) => Uint8Array): Promise<Uint8Array> {
   const host = await hostModel(model);
-  const key = createHash('sha256').update(`${host.hash}\n${what}`).digest('hex').slice(0, 24);
+  const key = createHash('sha256').update(`format ${graphFormat}\n${host.hash}\n${what}`).digest('hex').slice(0, 24);
   const file = model.dir ? join(onnxCacheDir(model.dir), `${key}.onnx`) : null;
   if (file && existsSync(file)) return new Uint8Array(readFileSync(file));
   const bytes = build(host);

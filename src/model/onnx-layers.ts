@@ -58,16 +58,17 @@ export function silu(g: GraphBuilder, x: string): string {
   return g.op('Mul', [x, g.op('Sigmoid', [x])]);
 }
 
-/** The MLP of block `l`: gpt2 GELU, llama-family SwiGLU (gate columns, then up columns). */
-export function mlp(ctx: LayerContext, x: string, l: number, arch: string, dFf: number): string {
+/** The MLP of block `l`: gpt2 GELU, llama-family SwiGLU. */
+export function mlp(ctx: LayerContext, x: string, l: number, arch: string): string {
   const g = ctx.g;
   const p = `blocks.${l}.`;
-  const hidden = linear(ctx, x, needParam(ctx, p + 'wIn'), param(ctx, p + 'bIn'));
   let act: string;
-  if (arch === 'gpt2') act = geluTanh(g, hidden);
+  if (arch === 'gpt2') act = geluTanh(g, linear(ctx, x, needParam(ctx, p + 'wIn'), param(ctx, p + 'bIn')));
   else {
-    const [gate, up] = g.opN('Split', [hidden, g.ints([dFf, dFf])], 2, { axis: -1 });
-    act = g.op('Mul', [silu(g, gate!), up!]);
+    // SwiGLU from separate gate and up matrices (onnx-weights-split.ts): no Split of a [B, T, 2F] value
+    const gate = linear(ctx, x, needParam(ctx, p + 'wGate'), param(ctx, p + 'bGate'));
+    const up = linear(ctx, x, needParam(ctx, p + 'wUp'), param(ctx, p + 'bUp'));
+    act = g.op('Mul', [silu(g, gate), up]);
   }
   return linear(ctx, act, needParam(ctx, p + 'wOut'), param(ctx, p + 'bOut'));
 }

@@ -14,11 +14,13 @@
  * Outputs: logits [B, T', V], present.{l}.key / .value [B, KV, S, hd], and one per hidden hook name.
  */
 import { GraphBuilder } from '../engine/onnx-graph.js';
+import type { Projections } from './onnx-attention.js';
 import { attention, attentionBias, ropeAngles } from './onnx-attention.js';
 import type { HostWeights, LayerContext } from './onnx-layers.js';
 import { layerNorm, linear, mlp, needParam, param, rmsNorm } from './onnx-layers.js';
 import type { ModelConfig } from './config.js';
 import { checkHookName } from './hooks.js';
+import { splitWeights } from './onnx-weights-split.js';
 
 export interface OnnxGraphOptions {
   input: 'ids' | 'embeds';
@@ -63,7 +65,7 @@ function depth(c: ModelConfig, o: OnnxGraphOptions): number {
 export function transformerGraph(c: ModelConfig, weights: HostWeights, rope: RopeHostTables | undefined, o: OnnxGraphOptions): { g: GraphBuilder; values: TransformerValues } {
   for (const name of [...(o.hidden ?? []), ...(o.steer ?? [])]) checkHookName(name, c.nLayers);
   const g = new GraphBuilder();
-  const ctx: LayerContext = { g, weights };
+  const ctx: LayerContext = { g, weights: splitWeights(c, weights) };
   const { dModel: D, nKvHeads: KV, headDim: hd } = c;
   const ids = o.input === 'ids' ? g.input('input_ids', 'int64', ['batch', 'sequence']) : null;
   const embeds = o.input === 'embeds' ? g.input('inputs_embeds', 'float', ['batch', 'sequence', D]) : null;
@@ -90,15 +92,14 @@ export function transformerGraph(c: ModelConfig, weights: HostWeights, rope: Rop
     const p = `blocks.${l}.`;
     x = point(p + 'hook_resid_pre', x);
     const past = o.kv ? pastInputs(g, l, KV, hd, o.sharedPast ? batch : null) : undefined;
-    const qkv = linear(ctx, norm(x, p + 'ln1'), needParam(ctx, p + 'wQkv'), param(ctx, p + 'bQkv'));
-    const attn = attention(g, c, qkv, shared, past);
+    const attn = attention(g, c, projections(ctx, norm(x, p + 'ln1'), p, rope !== undefined), shared, past);
     if (o.kv && o.present !== false) {
       g.output(`present.${l}.key`, attn.keys, 'float', ['batch', KV, 'total_sequence', hd]);
       g.output(`present.${l}.value`, attn.values, 'float', ['batch', KV, 'total_sequence', hd]);
     }
     const attnOut = point(p + 'hook_attn_out', linear(ctx, attn.out, needParam(ctx, p + 'wO'), param(ctx, p + 'bO')));
     x = point(p + 'hook_resid_mid', g.op('Add', [x, attnOut]));
-    const mlpOut = point(p + 'hook_mlp_out', mlp(ctx, norm(x, p + 'ln2'), l, c.arch, c.dFf));
+    const mlpOut = point(p + 'hook_mlp_out', mlp(ctx, norm(x, p + 'ln2'), l, c.arch));
     x = point(p + 'hook_resid_post', g.op('Add', [x, mlpOut]));
   }
   if (layers < c.nLayers) return { g, values: { hidden, batch } };
@@ -114,6 +115,11 @@ export function transformerGraph(c: ModelConfig, weights: HostWeights, rope: Rop
   const head = weights.get(c.tiedEmbeddings ? 'wte' : 'lmHead')!;
   const logits = g.op('MatMul', [picked, g.weight('head', transpose(head.data, head.shape[0]!, head.shape[1]!), [head.shape[1]!, head.shape[0]!])]);
   return { g, values: { logits, hidden, batch } };
+}
+
+function projections(ctx: LayerContext, x: string, p: string, rope: boolean): Projections {
+  const project = (name: string) => linear(ctx, x, needParam(ctx, `${p}w${name}`), param(ctx, `${p}b${name}`));
+  return { q: project('Q'), k: project('K'), v: project('V'), ...(rope && { qRotated: project('Q.rot'), kRotated: project('K.rot') }) };
 }
 
 function pastInputs(g: GraphBuilder, l: number, KV: number, hd: number, broadcastTo: string | null): { keys: string; values: string } {
