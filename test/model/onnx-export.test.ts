@@ -27,7 +27,7 @@ const ids = [5, 17, 200, 3, 9, 31, 7];
 for (const arch of ['gpt2', 'llama', 'qwen2']) {
   test(`${arch}: transformers.js loads the export and gives triggerfish's logits and greedy tokens`, async () => {
     const dir = join(scratch, arch);
-    cpSync(join(import.meta.dirname, '..', 'fixtures', `tiny-${arch}-bf16`), dir, { recursive: true });
+    cpSync(join(import.meta.dirname, '..', 'fixtures', `tiny-${arch}-bf16`), dir, { recursive: true, filter: (from) => !from.includes('.cache') });
     const model = await loadModel(dir, { tokenizer: false });
     await exportOnnx(model, dir);
     assert.ok(existsSync(join(dir, 'onnx', 'model.onnx')));
