@@ -10,6 +10,7 @@
 import { fork } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
@@ -107,7 +108,9 @@ if (values.worker) {
 function worker(queue: ModelJob[]): Promise<void> {
   const args = toArgv({ ...values, models: root, out, jobs: undefined, worker: true });
   return new Promise((resolveWorker) => {
-    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv });
+    // the workers share the cores: each gets its share of ONNX Runtime threads unless the user chose
+    const threads = process.env.TRIGGERFISH_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / jobs)));
+    const child = fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv, env: { ...process.env, TRIGGERFISH_THREADS: threads } });
     const next = () => {
       const job = controller.signal.aborted ? undefined : queue.shift();
       child.send(job ? { job } : {});
