@@ -5,6 +5,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { initBackend } from '../engine/backend.js';
+import { forwardEngine } from '../engine/engine.js';
+import { onnxThreads } from '../engine/onnx-session.js';
 import { BadInputError } from '../errors.js';
 import type { GcgConfig, GcgTargetSpec, Placement } from '../gcg/config.js';
 import { defaultGcgConfig } from '../gcg/config.js';
@@ -22,7 +24,7 @@ import { abortOnSignals } from './signals.js';
 import { loadDirection } from './vectors.js';
 
 /** Options that do not change the search's trajectory: a run with more steps or other checks resumes. */
-const notInKey = new Set(['json', 'state', 'steps', 'asr-every', 'no-early-stop', 'backend']);
+const notInKey = new Set(['json', 'state', 'steps', 'asr-every', 'no-early-stop', 'backend', 'engine', 'threads']);
 
 /**
  * Where a run without --state keeps its state: runs/gcg/<hash of model and options>.json, so that
@@ -128,7 +130,8 @@ export const gcgCommand: Command = {
       if (restrict > 0) config.allowedIds = ranking.slice(0, restrict).map((t) => t.id);
       io.log(`embedding-difference prior: top tokens ${ranking.slice(0, 8).map((t) => JSON.stringify(t.text)).join(' ')}`);
     }
-    io.log(`GCG on ${dir} (${backend.name}): ${kind} target, ${optimise.length} prompts, ${heldOut.length} held out`);
+    const engine = await forwardEngine();
+    io.log(`GCG on ${dir} (gradients ${backend.name}, forward passes ${engine === 'onnx' ? `onnx, ${onnxThreads()} threads` : 'tfjs'}): ${kind} target, ${optimise.length} prompts, ${heldOut.length} held out`);
     const signal = abortOnSignals();
     const explicitState = str(args, 'state');
     const statePath = explicitState ?? defaultStatePath(args.values, dir);
@@ -146,7 +149,7 @@ export const gcgCommand: Command = {
       onStep: (s) => io.log(`step ${s.step} loss ${s.loss.toFixed(4)} best ${s.bestLoss.toFixed(4)} ${s.seconds.toFixed(1)} s${s.asr !== undefined ? ` ASR ${s.asr.toFixed(2)}` : ''}  ${JSON.stringify(s.bestString)}`),
     });
     if (!explicitState) rmSync(statePath, { force: true }); // finished: nothing left to resume
-    if (flag(args, 'json')) return io.json({ ...result, target: kind, backend: backend.name });
+    if (flag(args, 'json')) return io.json({ ...result, target: kind, backend: backend.name, engine });
     io.print(`best string ${JSON.stringify(result.bestString)}  loss ${result.bestLoss.toFixed(4)}  ASR ${result.asr === null ? 'n/a' : result.asr.toFixed(2)} (${heldOut.length} held-out prompts)`);
     io.print(`${result.history.length} steps, ${result.seconds.toFixed(1)} s, ${result.forwardPasses} forward passes, stopped by ${result.stoppedBy}`);
   },
