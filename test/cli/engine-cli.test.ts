@@ -12,7 +12,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'tf-engine-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const env = { ...process.env, TRIGGERFISH_BACKEND: 'wasm' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TRIGGERFISH_BACKEND: 'wasm' };
   delete env.TRIGGERFISH_ENGINE;
   delete env.TRIGGERFISH_THREADS;
   const result = spawnSync(process.execPath, [join(root, 'bin', 'triggerfish.js'), ...args], { encoding: 'utf8', env });
