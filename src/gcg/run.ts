@@ -79,7 +79,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   const scorer = await createScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache, ...(options.engine && { engine: options.engine }) });
   const first = layouts[0]!;
   // completions long enough to show the whole target text
-  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), ...(options.signal && { signal: options.signal }) };
+  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), ...(options.signal && { signal: options.signal }), ...(options.engine && { engine: options.engine }) };
   const encodeInContext = (text: string) => tokenizer.encode(renderUserTurn(tokenizer, placeOptim(first.prompt, text, config.placement)));
   const started = performance.now() - (saved?.seconds ?? 0) * 1000;
   const elapsed = () => (performance.now() - started) / 1000;
