@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { loadModel } from '../../src/model/checkpoint.js';
 import type { GenerateOptions } from '../../src/model/generate.js';
 import { generate } from '../../src/model/generate.js';
-import { useBackend } from '../helpers/backend.js';
+import { leakedTensors, useBackend } from '../helpers/backend.js';
 
 await useBackend();
 const prompts = [[5, 17, 200], [4, 8, 15, 16, 23, 42], [9]];
@@ -42,5 +42,9 @@ for (const arch of ['gpt2', 'llama', 'qwen2']) {
     const plain = await generate(model, prompts, { maxNewTokens: 8, engine: 'onnx' });
     assert.notDeepEqual(steered.tokens, plain.tokens);
     await both({ maxNewTokens: 8, steer: [{ ...steer[0]!, positions: [1, 2, 7] }] });
+  });
+
+  test(`${arch}: generation on ORT leaves no tfjs tensors behind`, async () => {
+    assert.equal(await leakedTensors(() => generate(model, prompts, { maxNewTokens: 4, engine: 'onnx', steer: [{ hook: 'hook_embed', vector: new Float32Array(model.config.dModel) }] })), 0);
   });
 }
