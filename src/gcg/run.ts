@@ -110,7 +110,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
       let candidates = dedupe(sampleCandidates(current, gradient, V, { searchWidth: config.searchWidth, topK: config.topK, nReplace: config.nReplace, usable }, rng), current);
       if (config.filterRetokenisation) candidates = retokenisationFilter(candidates, tokenizer, encodeInContext, { before: first.before, after: first.after });
       if (candidates.length === 0) throw new BadInputError('every GCG candidate failed the retokenisation filter; try another initial string or --no-filter');
-      const losses = await scorer.score(candidates);
+      const losses = await scorer.score(candidates, current);
       let bestIndex = 0;
       for (let i = 1; i < losses.length; i++) if (losses[i]! < losses[bestIndex]!) bestIndex = i;
       const stepBest = { ids: candidates[bestIndex]!, loss: losses[bestIndex]! };

