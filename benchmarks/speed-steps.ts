@@ -52,7 +52,7 @@ export async function gcgStepMs(model: LanguageModel, engine: EngineName, s: Ste
     gradientMs = performance.now() - t0;
     for (let i = 0; i < gradient.length; i++) gradient[i] = -gradient[i]!;
     const candidates = dedupe(sampleCandidates(optim, gradient, V, { searchWidth: s.width, topK: 256, nReplace: 1, usable }, rng), optim);
-    await scorer.score(candidates);
+    await scorer.score(candidates, optim); // as the GCG loop does: candidates made from optim
   });
   scorer.dispose();
   disposeTarget(target);
