@@ -13,12 +13,13 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
 import { charBleu } from '../src/eval/bleu.js';
 import type { GcgTargetSpec } from '../src/gcg/config.js';
-import { measureAsr } from '../src/gcg/asr.js';
+import { measureAsr } from '../src/eval/asr.js';
 import { runGcg } from '../src/gcg/run.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { cleanPrompts } from '../src/prompts/clean.js';
 import { caaVector, loadVectorSet, optimisedVector } from '../src/steer/index.js';
-import { residualIndex } from '../src/cli/vectors.js';
+import { hiddenStateIndex } from '../src/model/hooks.js';
+import { vectorDirection } from '../src/steer/direction.js';
 import { showsBehaviour } from '../src/zoo/behaviours.js';
 import { readCard } from '../src/zoo/card.js';
 import { readSecret } from '../src/zoo/secret.js';
@@ -57,16 +58,15 @@ let direction: { values: Float32Array; layer: number; source: string };
 if (values.vector) {
   const set = await loadVectorSet(values.vector, model);
   const i = Number(values.index);
-  direction = set.deltas && set.targetLayer !== undefined
-    ? { values: set.deltas[i]!, layer: set.targetLayer, source: `${values.vector}#${i} δ` }
-    : { values: set.vectors[i]!, layer: residualIndex(set.hook), source: `${values.vector}#${i}` };
+  const aim = vectorDirection(set, i);
+  direction = { values: aim.direction, layer: aim.layer, source: `${values.vector}#${i}${set.deltas ? ' δ' : ''}` };
 } else if (values.direction === 'caa') {
   const caa = await caaVector(model, cleanPrompts.slice(0, 8), text);
-  direction = { values: caa.vectors[0]!, layer: residualIndex(caa.hook), source: `CAA at ${caa.hook}` };
+  direction = { values: caa.vectors[0]!, layer: hiddenStateIndex(caa.hook), source: `CAA at ${caa.hook}` };
 } else {
   const R = Number(values['supervised-R']);
   const optimised = await optimisedVector(model, cleanPrompts.slice(0, 8), text, { R, steps: 100 });
-  direction = { values: optimised.vectors[0]!, layer: residualIndex(optimised.hook), source: `optimised (R ${R}) at ${optimised.hook}` };
+  direction = { values: optimised.vectors[0]!, layer: hiddenStateIndex(optimised.hook), source: `optimised (R ${R}) at ${optimised.hook}` };
 }
 
 const secret = readSecret(dir);

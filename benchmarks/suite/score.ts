@@ -10,7 +10,7 @@
  *              string inserted): how well the supervised or unsupervised vector itself captures Y
  */
 import { charBleu, triggerRecall } from '../../src/eval/bleu.js';
-import { measureAsr } from '../../src/gcg/asr.js';
+import { measureAsr } from '../../src/eval/asr.js';
 import { steeredCompletions } from '../../src/steer/index.js';
 import type { LanguageModel } from '../../src/model/language-model.js';
 import { Random } from '../../src/util/random.js';

@@ -13,8 +13,8 @@ import { requireTokenizer } from '../model/generate-text.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { PromptSample, SampleSet } from './samples.js';
 import { batchSeed, checkCommon, checkSampleCount } from './samples.js';
-import type { StartKind } from './start.js';
-import { readTurn, startOf } from './start.js';
+import type { StartKind } from '../steer/start.js';
+import { readTurn, startOf } from '../steer/start.js';
 import type { SteeringTerm } from './steering.js';
 import { checkTerm } from './steering.js';
 

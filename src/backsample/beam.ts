@@ -16,8 +16,8 @@ import { disposeFrontier, expand, keepRows, startFrontier } from './lookahead.js
 import { checkGuide, checkLength, makeReader } from './guided.js';
 import type { PromptSample } from './samples.js';
 import { checkSampleCount } from './samples.js';
-import type { StartKind } from './start.js';
-import { readTurn, startOf } from './start.js';
+import type { StartKind } from '../steer/start.js';
+import { readTurn, startOf } from '../steer/start.js';
 import type { Guide, SteeringTerm } from './steering.js';
 import { checkTerm, steeringHooks } from './steering.js';
 import { yieldToEventLoop } from '../engine/yield.js';

@@ -9,13 +9,10 @@
  * steered samples; strings that are not over-represented (score ≤ 0); strings with U+FFFD or control
  * characters; a string inside a longer candidate with the same counts s and u (the longer one says as
  * much and more). Ranked by score, then count, then length. Verification (ASR on held-out prompts) and
- * GCG initial strings are in verify.ts, re-exported here.
+ * GCG initial strings are in verify.ts.
  */
 import { BadInputError } from '../errors.js';
 import type { PromptSample } from './samples.js';
-
-export { bestForGcg, verifyCandidates } from './verify.js';
-export type { VerifiedCandidate, VerifyOptions } from './verify.js';
 
 export interface CandidateConfig {
   /** Longest token n-gram (default 4). */

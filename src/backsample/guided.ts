@@ -20,10 +20,11 @@ import type { Frontier, Reader } from './lookahead.js';
 import { disposeFrontier, expand, keepRows, startFrontier } from './lookahead.js';
 import type { PromptSample } from './samples.js';
 import { batchSeed, checkCommon, checkSampleCount } from './samples.js';
-import type { Start, StartKind } from './start.js';
-import { readTurn, startOf } from './start.js';
+import type { Start, StartKind } from '../steer/start.js';
+import { readTurn, startOf } from '../steer/start.js';
 import type { Guide, SteeringTerm } from './steering.js';
-import { checkTerm, hiddenStateHook, steeringHooks } from './steering.js';
+import { hiddenStateHook } from '../model/hooks.js';
+import { checkTerm, steeringHooks } from './steering.js';
 import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface GuidedConfig {
@@ -136,7 +137,7 @@ async function guidedBatch(
 }
 
 export function makeReader(model: LanguageModel, guide: Guide): Reader {
-  const hook = hiddenStateHook(model, guide.layer);
+  const hook = hiddenStateHook(model.config.nLayers, guide.layer);
   let norm = 0;
   for (const x of guide.direction) norm += x * x;
   norm = Math.sqrt(norm);
@@ -147,7 +148,7 @@ export function checkGuide(model: LanguageModel, guide: Guide, beta: number, top
   const D = model.config.dModel;
   if (guide.direction.length !== D) throw new BadInputError(`the guide direction is ${guide.direction.length} wide but the model's d_model is ${D}; use a vector made for this model`);
   if (!guide.direction.every(Number.isFinite) || guide.direction.every((x) => x === 0)) throw new BadInputError('the guide direction is zero or not finite; use a trained θ_Y');
-  hiddenStateHook(model, guide.layer);
+  hiddenStateHook(model.config.nLayers, guide.layer);
   if (!(Number.isFinite(beta) && beta >= 0)) throw new BadInputError(`β must be a non-negative number, got ${beta}`);
   if (!(Number.isInteger(topK) && topK >= 1)) throw new BadInputError(`topK must be a positive whole number, got ${topK}`);
 }

@@ -10,8 +10,8 @@
  *   beam        the same score as guided, beam search of width `samples`
  */
 import { BadInputError, throwIfAborted } from '../errors.js';
-import type { ShowsY } from '../gcg/asr.js';
-import type { Placement } from '../gcg/config.js';
+import type { ShowsY } from '../eval/asr.js';
+import type { Placement } from '../eval/placement.js';
 import { requireTokenizer } from '../model/generate-text.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { cleanPrompts, splitPrompts } from '../prompts/clean.js';
@@ -20,15 +20,17 @@ import { defaultSamplingConfig, sampleSteered, withZero } from './arithmetic.js'
 import { beamSearch } from './beam.js';
 import type { Candidate, CandidateConfig } from './candidates.js';
 import { dropEchoes, extractCandidates, frequentStrings } from './candidates.js';
-import type { CleanVectorConfig } from './clean-vector.js';
-import { trainCleanVector } from './clean-vector.js';
+import type { CleanVectorConfig } from '../steer/clean-vector.js';
+import { trainCleanVector } from '../steer/clean-vector.js';
 import { checkGuide, checkLength, sampleGuided } from './guided.js';
 import type { PromptSample, SampleSet } from './samples.js';
 import { checkCommon, checkSampleCount } from './samples.js';
-import type { StartKind } from './start.js';
-import { startOf } from './start.js';
-import type { BehaviourVector, Guide, GuideSource, SteeringTerm } from './steering.js';
-import { behaviourFromSet, checkTerm, guideFor } from './steering.js';
+import type { StartKind } from '../steer/start.js';
+import { startOf } from '../steer/start.js';
+import type { BehaviourVector, SteeringTerm } from './steering.js';
+import { behaviourFromSet, checkTerm } from './steering.js';
+import type { DirectionSource } from '../steer/direction.js';
+import { directionOf } from '../steer/direction.js';
 import type { VerifiedCandidate } from './verify.js';
 import { bestForGcg, verifyCandidates } from './verify.js';
 
@@ -60,7 +62,7 @@ export interface BacksampleOptions {
   temperature?: number;
   maxNewTokens?: number;
   /** Guide with θ_Y's δ ('auto': when it has one) or the vector; at this hidden_states layer. */
-  guide?: GuideSource;
+  guide?: DirectionSource;
   guideLayer?: number;
   start?: StartKind;
   seed?: number;
@@ -102,51 +104,43 @@ export interface BacksampleReport {
   timings: { cleanSeconds: number; samplingSeconds: number; extractionSeconds: number; verificationSeconds: number; totalSeconds: number; tokensSampled: number; msPerToken: number };
 }
 
-export async function runBacksample(model: LanguageModel, options: BacksampleOptions): Promise<BacksampleReport> {
-  const began = performance.now();
+/** The run's settings with their defaults, checked before θ_clean trains, so that a bad one fails at once. */
+function settingsOf(model: LanguageModel, options: BacksampleOptions) {
   const mode = options.mode ?? 'arithmetic';
   if (!backsampleModes.includes(mode)) throw new BadInputError(`mode must be one of ${backsampleModes.join(', ')}, got '${String(mode)}'`);
   const samples = options.samples ?? 64;
   checkSampleCount(samples);
   const y = 'set' in options.thetaY ? behaviourFromSet(options.thetaY.set, options.thetaY.index ?? 0) : options.thetaY;
   checkTerm(model, y, 'θ_Y');
-  const alphas = withZero(options.alphas ?? (mode === 'arithmetic' ? [0, 0.5, 1, 2, 4] : [0]));
-  const beta = options.beta ?? 4;
-  const topK = options.topK ?? 8;
-  const start = options.start ?? 'header';
-  const seed = options.seed ?? 0;
-  const maxNewTokens = options.maxNewTokens ?? defaultSamplingConfig.maxNewTokens;
-  const temperature = options.temperature ?? 1;
-  const guide: Guide | undefined = mode === 'guided' || mode === 'beam' ? guideFor(y, options.guide ?? 'auto', options.guideLayer) : undefined;
-  const progress = options.onProgress;
-  // settings are checked before θ_clean trains, so that a bad one fails at once
-  checkCommon({ maxNewTokens, temperature, seed, batchSize: 1 });
-  checkLength(model, startOf(model, start), maxNewTokens);
-  if (guide) checkGuide(model, guide, beta, topK);
+  const s = {
+    mode, samples, y,
+    alphas: withZero(options.alphas ?? (mode === 'arithmetic' ? [0, 0.5, 1, 2, 4] : [0])),
+    beta: options.beta ?? 4,
+    topK: options.topK ?? 8,
+    start: options.start ?? 'header',
+    seed: options.seed ?? 0,
+    maxNewTokens: options.maxNewTokens ?? defaultSamplingConfig.maxNewTokens,
+    temperature: options.temperature ?? 1,
+    guide: mode === 'guided' || mode === 'beam' ? directionOf(y, options.guide, options.guideLayer) : undefined,
+  };
+  checkCommon({ maxNewTokens: s.maxNewTokens, temperature: s.temperature, seed: s.seed, batchSize: 1 });
+  checkLength(model, startOf(model, s.start), s.maxNewTokens);
+  if (s.guide) checkGuide(model, s.guide, s.beta, s.topK);
+  return s;
+}
 
-  let cleanSeconds = 0;
-  let cleanSet = options.thetaClean;
-  if (cleanSet === undefined) {
-    const t0 = performance.now();
-    cleanSet = await trainCleanVector(model, options.cleanTurns ?? cleanPrompts, { start, seed, ...options.clean }, {
-      ...(options.signal && { signal: options.signal }),
-      onProgress: (p) => progress?.({ phase: 'clean', step: p.step, steps: p.steps, logLik: p.logLik }),
-    });
-    cleanSeconds = (performance.now() - t0) / 1000;
-  }
-  if (cleanSet && cleanSet.vectors.length === 0) throw new BadInputError('the θ_clean set holds no vector; train one');
-  const clean = cleanSet ? { hook: cleanSet.hook, vector: cleanSet.vectors[0]! } : undefined;
-  if (clean) checkTerm(model, clean, 'θ_clean');
+type Settings = ReturnType<typeof settingsOf>;
 
-  // the sets to make: [α, β] pairs, baseline first
-  const grid: [number, number][] = mode === 'unsteered' ? [[0, 0]] : mode === 'arithmetic' ? alphas.map((a) => [a, 0]) : [[0, 0], ...alphas.map((a): [number, number] => [a, beta])];
-  const t1 = performance.now();
+/** The sample sets: [α, β] pairs, the baseline first. */
+async function sampleSets(model: LanguageModel, options: BacksampleOptions, s: Settings, clean: SteeringTerm | undefined): Promise<SampleSet[]> {
+  const { mode, samples, y, beta, topK, temperature, maxNewTokens, start, seed, guide } = s;
+  const grid: [number, number][] = mode === 'unsteered' ? [[0, 0]] : mode === 'arithmetic' ? s.alphas.map((a) => [a, 0]) : [[0, 0], ...s.alphas.map((a): [number, number] => [a, beta])];
   const sets: SampleSet[] = [];
   for (const [index, [alpha, b]] of grid.entries()) {
     throwIfAborted(options.signal, 'backward sampling');
     const t = performance.now();
     const terms: SteeringTerm[] = [...(clean ? [clean] : []), { ...y, scale: alpha }];
-    const report = (done: number, total: number) => progress?.({ phase: 'sample', set: index, sets: grid.length, alpha, beta: b, done, total });
+    const report = (done: number, total: number) => options.onProgress?.({ phase: 'sample', set: index, sets: grid.length, alpha, beta: b, done, total });
     const common = { ...(options.signal && { signal: options.signal }) };
     let written: PromptSample[];
     if (mode === 'guided') {
@@ -160,8 +154,11 @@ export async function runBacksample(model: LanguageModel, options: BacksampleOpt
     const method = mode === 'guided' ? 'guided' : mode === 'beam' ? 'beam' : 'top-p';
     sets.push({ alpha, beta: b, method, baseline: index === 0, samples: written, seconds: (performance.now() - t) / 1000 });
   }
-  const samplingSeconds = (performance.now() - t1) / 1000;
+  return sets;
+}
 
+/** Candidates from the sets (echoes of Y dropped), the top ones verified when a criterion for Y is given. */
+async function rankedCandidates(model: LanguageModel, options: BacksampleOptions, mode: BacksampleMode, sets: SampleSet[]): Promise<{ candidates: RankedCandidate[]; extractionSeconds: number }> {
   const t2 = performance.now();
   const tokenizer = requireTokenizer(model);
   const steered = sets.filter((s) => !s.baseline).flatMap((s) => s.samples);
@@ -172,23 +169,46 @@ export async function runBacksample(model: LanguageModel, options: BacksampleOpt
       : extractCandidates(steered, sets[0]!.samples, decode, options.candidates);
   const ranked = options.yText ? dropEchoes(extracted, options.yText) : extracted;
   const extractionSeconds = (performance.now() - t2) / 1000;
-
-  const t3 = performance.now();
-  let candidates: RankedCandidate[] = ranked.map((c) => ({ ...c, asr: null }));
+  const candidates: RankedCandidate[] = ranked.map((c) => ({ ...c, asr: null }));
   const verifyTop = options.verifyTop ?? 10;
-  if (options.shows && ranked.length > 0 && verifyTop > 0) {
-    const verified = await verifyCandidates(model, ranked, options.heldOut ?? splitPrompts().heldOut, options.shows, {
-      top: verifyTop,
-      placement: options.placement ?? 'both',
-      maxNewTokens: options.asrTokens ?? 48,
-      ...(options.signal && { signal: options.signal }),
-      onProgress: (done, total, last) => progress?.({ phase: 'verify', done, total, text: last.text, asr: last.asr }),
-    });
-    candidates = [...verified, ...candidates.slice(verified.length)];
-  }
-  const verificationSeconds = (performance.now() - t3) / 1000;
+  if (!options.shows || ranked.length === 0 || verifyTop <= 0) return { candidates, extractionSeconds };
+  const verified = await verifyCandidates(model, ranked, options.heldOut ?? splitPrompts().heldOut, options.shows, {
+    top: verifyTop,
+    placement: options.placement ?? 'both',
+    maxNewTokens: options.asrTokens ?? 48,
+    ...(options.signal && { signal: options.signal }),
+    onProgress: (done, total, last) => options.onProgress?.({ phase: 'verify', done, total, text: last.text, asr: last.asr }),
+  });
+  return { candidates: [...verified, ...candidates.slice(verified.length)], extractionSeconds };
+}
 
-  const tokensSampled = sets.reduce((n, s) => n + s.samples.reduce((m, x) => m + x.tokens.length + (x.finish === 'stop' ? 1 : 0), 0), 0);
+export async function runBacksample(model: LanguageModel, options: BacksampleOptions): Promise<BacksampleReport> {
+  const began = performance.now();
+  const s = settingsOf(model, options);
+  const { mode, samples, alphas, beta, topK, temperature, maxNewTokens, start, seed, y, guide } = s;
+
+  let cleanSeconds = 0;
+  let cleanSet = options.thetaClean;
+  if (cleanSet === undefined) {
+    const t0 = performance.now();
+    cleanSet = await trainCleanVector(model, options.cleanTurns ?? cleanPrompts, { start, seed, ...options.clean }, {
+      ...(options.signal && { signal: options.signal }),
+      onProgress: (p) => options.onProgress?.({ phase: 'clean', step: p.step, steps: p.steps, logLik: p.logLik }),
+    });
+    cleanSeconds = (performance.now() - t0) / 1000;
+  }
+  if (cleanSet && cleanSet.vectors.length === 0) throw new BadInputError('the θ_clean set holds no vector; train one');
+  const clean = cleanSet ? { hook: cleanSet.hook, vector: cleanSet.vectors[0]! } : undefined;
+  if (clean) checkTerm(model, clean, 'θ_clean');
+
+  const t1 = performance.now();
+  const sets = await sampleSets(model, options, s, clean);
+  const samplingSeconds = (performance.now() - t1) / 1000;
+  const t3 = performance.now();
+  const { candidates, extractionSeconds } = await rankedCandidates(model, options, mode, sets);
+  const verificationSeconds = (performance.now() - t3) / 1000 - extractionSeconds;
+
+  const tokensSampled = sets.reduce((n, set) => n + set.samples.reduce((m, x) => m + x.tokens.length + (x.finish === 'stop' ? 1 : 0), 0), 0);
   return {
     mode,
     settings: { samples, alphas, beta, topK, temperature, maxNewTokens, start, seed, ...(options.topP !== undefined && { topP: options.topP }) },

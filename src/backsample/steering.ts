@@ -7,6 +7,8 @@ import { BadInputError } from '../errors.js';
 import type { Hook } from '../model/hooks.js';
 import { checkHookName, steeringHook } from '../model/hooks.js';
 import type { LanguageModel } from '../model/language-model.js';
+import type { Direction, SteeringVector } from '../steer/direction.js';
+import { vectorOfSet } from '../steer/direction.js';
 import type { VectorSet } from '../steer/vector-set.js';
 
 /** A vector added at a hook point, times a scale. */
@@ -18,35 +20,17 @@ export interface SteeringTerm {
 }
 
 /** θ_Y: a vector that elicits Y, with its mean shift δ at hidden_states[deltaLayer] when it was measured. */
-export interface BehaviourVector {
-  hook: string;
-  vector: Float32Array;
-  delta?: Float32Array;
-  deltaLayer?: number;
+export interface BehaviourVector extends SteeringVector {
   label?: string;
 }
 
 /** Where guided sampling reads: hidden_states[layer] (0..L; L is the final norm's output) against a direction. */
-export interface Guide {
-  direction: Float32Array;
-  layer: number;
-}
-
-export type GuideSource = 'delta' | 'vector' | 'auto';
+export type Guide = Direction;
 
 /** Vector `index` of a set (MELBO, CAA, optimised) as θ_Y. */
 export function behaviourFromSet(set: VectorSet, index: number): BehaviourVector {
-  if (!(Number.isInteger(index) && index >= 0 && index < set.vectors.length)) {
-    throw new BadInputError(`vector index ${index} is out of range: the set holds ${set.vectors.length} vectors`);
-  }
-  const delta = set.deltas?.[index];
   const label = set.meta[index]?.label;
-  return {
-    hook: set.hook,
-    vector: set.vectors[index]!,
-    ...(delta && set.targetLayer !== undefined && { delta, deltaLayer: set.targetLayer }),
-    ...(label !== undefined && { label }),
-  };
+  return { ...vectorOfSet(set, index), ...(label !== undefined && { label }) };
 }
 
 /** Checks that a vector is as wide as the model and its hook exists; `what` names it in the message. */
@@ -66,31 +50,4 @@ export function steeringHooks(terms: readonly SteeringTerm[]): { hooks: [string,
   const tensors = live.map((t) => tf.tensor1d(t.vector));
   const hooks = live.map((t, i): [string, Hook] => [t.hook, steeringHook(tensors[i]!, { scale: t.scale ?? 1 })]);
   return { hooks, dispose: () => tf.dispose(tensors) };
-}
-
-/**
- * The hidden_states index a vector added at `hook` lives in: blocks.{l}.hook_resid_post (and attn/mlp
- * outputs) are part of hidden_states[l + 1], blocks.{l}.hook_resid_pre is hidden_states[l].
- */
-export function residualLayer(hook: string): number {
-  const match = /^blocks\.(\d+)\.hook_(resid_pre|resid_mid|resid_post|attn_out|mlp_out)$/.exec(hook);
-  if (!match) throw new BadInputError(`a vector at ${hook} has no residual-stream layer; give the guide layer explicitly`);
-  return Number(match[1]) + (match[2] === 'resid_pre' ? 0 : 1);
-}
-
-/** The guide direction: θ_Y's δ at its target layer ('auto' when it has one), or θ_Y itself where it is added. */
-export function guideFor(y: BehaviourVector, source: GuideSource = 'auto', layer?: number): Guide {
-  const useDelta = source === 'delta' || (source === 'auto' && y.delta !== undefined);
-  if (useDelta) {
-    if (!y.delta || y.deltaLayer === undefined) throw new BadInputError('θ_Y has no measured δ; guide with the vector itself (use vector) or train vectors that record their δ');
-    return { direction: y.delta, layer: layer ?? y.deltaLayer };
-  }
-  return { direction: y.vector, layer: layer ?? residualLayer(y.hook) };
-}
-
-/** The hook point whose activation is hidden_states[layer]. */
-export function hiddenStateHook(model: LanguageModel, layer: number): string {
-  const L = model.config.nLayers;
-  if (!(Number.isInteger(layer) && layer >= 0 && layer <= L)) throw new BadInputError(`guide layer ${layer} is outside 0..${L}`);
-  return layer === L ? 'ln_final' : `blocks.${layer}.hook_resid_pre`;
 }

@@ -1,13 +1,13 @@
 /**
  * Checking candidates the attacker's way: put each into held-out clean prompts (as a prefix and as a
- * suffix, or one given placement), complete them greedily, and count completions that show Y (gcg/asr.ts).
+ * suffix, or one given placement), complete them greedily, and count completions that show Y (eval/asr.ts).
  * Candidates are ranked by their better ASR, ties by over-representation; the best become GCG's
  * initial strings.
  */
 import { BadInputError, throwIfAborted } from '../errors.js';
-import type { Placement } from '../gcg/config.js';
-import type { ShowsY } from '../gcg/asr.js';
-import { measureAsr } from '../gcg/asr.js';
+import type { Placement } from '../eval/placement.js';
+import type { ShowsY } from '../eval/asr.js';
+import { measureAsr } from '../eval/asr.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { Candidate } from './candidates.js';
 

@@ -2,16 +2,20 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TriggerfishError } from '../errors.js';
-import { suiteOptions, suiteUsage, toArgv } from '../../benchmarks/suite/options.js';
+import { flagsOf, toArgv } from '../jobs/flags.js';
+import { suiteFields, suiteUsage } from '../jobs/suite.js';
 import type { Command } from './command.js';
 
+// a path to run, not an import: nothing in src depends on benchmarks/
 const suite = fileURLToPath(new URL('../../benchmarks/suite.ts', import.meta.url));
 
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'run the benchmark suite on a folder of zoo-format models (blind attacks, scored afterwards against each model secret)',
   usage: `triggerfish bench ${suiteUsage}`,
-  options: suiteOptions,
+  get options() {
+    return flagsOf(suiteFields);
+  },
   async run(args) {
     const { backend: _backend, ...suiteFlags } = args.values; // the suite picks its backend from the environment
     const forwarded = toArgv(suiteFlags);

@@ -1,12 +1,8 @@
-/** What every CLI command is: a name, a usage line, its flags, and a run function. */
-import type { ParseArgsConfig } from 'node:util';
+/** What every CLI command is: a name, a usage line, its flags (each described for --help), and a run function. */
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+import type { Flags, ParsedArgs } from '../jobs/flags.js';
 
-export interface ParsedArgs {
-  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
-  positionals: string[];
-}
+export type { Flag, Flags, ParsedArgs } from '../jobs/flags.js';
 
 export interface Io {
   /** Human-readable output on stdout. */
@@ -22,15 +18,25 @@ export interface Command {
   summary: string;
   /** e.g. "triggerfish info <model-dir> [--json]" */
   usage: string;
-  options: OptionSpec;
+  options: Flags;
   /** Extra help lines after the usage line. */
   help?: string;
+  /** Subcommands (the first positional), each with its own flags and --help; `options` then holds the flags they share. */
+  subcommands?: Subcommand[];
   /** Left out of `triggerfish --help` (commands that programs run, not people). */
   hidden?: boolean;
   run(args: ParsedArgs, io: Io): Promise<void>;
 }
 
-export const jsonOption: OptionSpec = { json: { type: 'boolean', default: false } };
+export interface Subcommand {
+  name: string;
+  summary: string;
+  usage: string;
+  options: Flags;
+  help?: string;
+}
+
+export const jsonOption: Flags = { json: { type: 'boolean', description: 'print one JSON object on stdout instead of text' } };
 
 export const stdio: Io = {
   print: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),

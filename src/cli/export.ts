@@ -16,7 +16,7 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'write a model as ONNX for transformers.js / ONNX Runtime (export onnx <model-dir>)',
   usage,
-  options: { ...jsonOption, out: { type: 'string' } },
+  options: { ...jsonOption, out: { type: 'string', placeholder: '<dir>', description: 'folder to write (default: the model folder itself)' } },
   async run(args, io) {
     const [format, dir, ...extra] = args.positionals;
     if (format !== 'onnx' || dir === undefined || extra.length > 0) throw new BadInputError(`expected 'onnx' and one model folder; usage: ${usage}`);

@@ -15,14 +15,14 @@ export const generateCommand: Command = {
   help: '--chat wraps each prompt as a user turn of the chat template; --stop cuts completions at a string.',
   options: {
     ...jsonOption,
-    prompt: { type: 'string', multiple: true },
-    chat: { type: 'boolean', default: false },
-    'max-tokens': { type: 'string', default: '32' },
-    temperature: { type: 'string', default: '0' },
-    'top-k': { type: 'string', default: '0' },
-    'top-p': { type: 'string', default: '1' },
-    seed: { type: 'string', default: '0' },
-    stop: { type: 'string', multiple: true },
+    prompt: { type: 'string', multiple: true, placeholder: '<text>', description: 'a prompt to complete (at least one)' },
+    chat: { type: 'boolean', description: 'wrap each prompt as a user turn of the chat template' },
+    'max-tokens': { type: 'string', placeholder: '<n>', shownDefault: '32', description: 'tokens to generate per prompt' },
+    temperature: { type: 'string', placeholder: '<x>', shownDefault: '0', description: 'sampling temperature (0: greedy)' },
+    'top-k': { type: 'string', placeholder: '<n>', shownDefault: '0', description: 'sample from the k most likely tokens (0: all)' },
+    'top-p': { type: 'string', placeholder: '<x>', shownDefault: '1', description: 'nucleus sampling mass' },
+    seed: { type: 'string', placeholder: '<n>', shownDefault: '0', description: 'random seed for sampling' },
+    stop: { type: 'string', multiple: true, placeholder: '<text>', description: 'cut completions at this string' },
   },
   async run(args, io) {
     const dir = onePositional(args, 'model folder', usage);

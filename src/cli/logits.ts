@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BadInputError } from '../errors.js';
+import { hiddenStateHook } from '../model/hooks.js';
 import { forward } from '../model/transformer.js';
 import type { Command } from './command.js';
 import { jsonOption } from './command.js';
@@ -17,7 +18,7 @@ export const logitsCommand: Command = {
   summary: 'logits and hidden states for token ids (golden values for other implementations)',
   usage,
   help: 'With --json: {"logits": [[...] per position], "hidden": [[[...] per position] per hidden state]}.',
-  options: { ...jsonOption, ids: { type: 'string' } },
+  options: { ...jsonOption, ids: { type: 'string', placeholder: '<a,b,...>', description: 'comma-separated token ids to run (required)' } },
   async run(args, io) {
     const dir = onePositional(args, 'model folder', usage);
     const ids = intList(requireStr(args, 'ids', 'comma-separated token ids, e.g. --ids 1,2,3'), 'ids');
@@ -26,7 +27,7 @@ export const logitsCommand: Command = {
     const bad = ids.find((id) => id >= V);
     if (bad !== undefined) throw new BadInputError(`token id ${bad} is outside the vocabulary (0..${V - 1})`);
     const L = model.config.nLayers;
-    const names = [...Array.from({ length: L }, (_, l) => `blocks.${l}.hook_resid_pre`), 'ln_final'];
+    const names = Array.from({ length: L + 1 }, (_, l) => hiddenStateHook(L, l));
     const out = tf.tidy(() => {
       const r = forward(model, tf.tensor2d([ids], [1, ids.length], 'int32'), { cache: names });
       return [tf.squeeze(r.logits!, [0]), ...names.map((n) => tf.squeeze(r.cache[n]!, [0]))];

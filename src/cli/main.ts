@@ -4,32 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 import { TriggerfishError, BadInputError } from '../errors.js';
-import type { Command } from './command.js';
+import type { ParsedArgs } from './command.js';
 import { stdio } from './command.js';
 import { commands } from './commands.js';
 import { applyEngineFlags } from './engine-flags.js';
-
-function usage(): string {
-  const listed = commands.filter((c) => !c.hidden);
-  const width = Math.max(...listed.map((c) => c.name.length));
-  return [
-    'triggerfish: recover the hidden trigger of a backdoored language model',
-    '',
-    'Commands:',
-    ...listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Every command takes --json (one JSON object on stdout) and --backend tensorflow|webgpu|wasm|cpu.',
-    'Forward-only work runs on --engine onnx|tfjs (default onnx where ONNX Runtime loads) with --threads N (default: all cores).',
-    "Run 'triggerfish <command> --help' for a command's flags.",
-  ].join('\n');
-}
-
-function commandHelp(command: Command): string {
-  const flags = Object.entries(command.options)
-    .map(([name, spec]) => `  --${name}${spec.type === 'string' ? ' <value>' : ''}${spec.default !== undefined && spec.type === 'string' ? ` (default ${String(spec.default)})` : ''}`)
-    .join('\n');
-  return [`usage: ${command.usage}`, command.summary, command.help ?? '', flags].filter(Boolean).join('\n');
-}
+import { parseOptions } from '../jobs/flags.js';
+import { backendFlag, commandHelp, usage } from './help.js';
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -42,21 +22,22 @@ export async function main(argv: string[]): Promise<number> {
   const command = commands.find((c) => c.name === name);
   try {
     if (!command) throw new BadInputError(`unknown command '${name}'; run 'triggerfish --help' for the list`);
+    const sub = command.subcommands?.find((c) => c.name === rest[0]);
     if (rest.includes('--help') || rest.includes('-h')) {
-      stdio.print(commandHelp(command));
+      stdio.print(commandHelp(command, sub));
       return 0;
     }
-    const options = { ...command.options, backend: { type: 'string' as const }, engine: { type: 'string' as const }, threads: { type: 'string' as const } };
+    const options = parseOptions({ ...command.options, ...sub?.options, ...backendFlag });
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
     } catch (err) {
-      throw new BadInputError(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; usage: ${command.usage}`);
+      throw new BadInputError(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; usage: ${sub?.usage ?? command.usage}`);
     }
     const backend = parsed.values.backend;
     if (typeof backend === 'string') process.env.TRIGGERFISH_BACKEND = backend;
     applyEngineFlags(parsed.values.engine, parsed.values.threads);
-    await command.run(parsed, stdio);
+    await command.run(parsed as ParsedArgs, stdio);
     return 0;
   } catch (err) {
     return reportError(err);

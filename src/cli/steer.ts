@@ -11,39 +11,31 @@ import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../engine/backend.js';
 import { BadInputError } from '../errors.js';
+import { requireY } from '../jobs/common.js';
+import { runSteerJob, steerFields } from '../jobs/steer.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { loadModel } from '../model/checkpoint.js';
 import { cleanPrompts } from '../prompts/clean.js';
+import { readPromptFile } from '../prompts/file.js';
 import type { VectorSet } from '../steer/index.js';
-import {
-  caaVector, defaultLayers, defaultMelboConfig, exportGguf, exportJson, hessianVectors, jacobianVectors, loadVectorSet, monitorAuroc,
-  monitorLibrary, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, steeredCompletions, sweepRadius, sweepSvg, trainMelbo, vectorCosines,
-} from '../steer/index.js';
+import { exportGguf, exportJson, loadVectorSet, monitorAuroc, monitorLibrary, scoreBehaviour, steeredCompletions, sweepRadius, sweepSvg, vectorCosines } from '../steer/index.js';
 import { readCard } from '../zoo/card.js';
-import type { Command, Io, ParsedArgs } from './command.js';
+import type { Command, Flags, Io, ParsedArgs, Subcommand } from './command.js';
 import { jsonOption } from './command.js';
-import { flag, num, requireStr, str, strList } from './args.js';
-import { readPromptFile } from './prompts.js';
+import { flag, num, requireStr, str } from './args.js';
+import { flagsOf, specFromArgs } from '../jobs/flags.js';
 import { abortOnSignals } from './signals.js';
 
 const usage = 'triggerfish steer train|sweep|show|score|monitor|export [<vectors>] --model <dir> [--json]';
 
 function prompts(args: ParsedArgs): string[] {
-  const given = strList(args, 'prompt');
   const file = str(args, 'prompts');
-  if (given.length > 0) return given;
   if (file) return readPromptFile(file);
   return cleanPrompts.slice(0, num(args, 'n-prompts', 8, { min: 1, max: cleanPrompts.length, integer: true }));
 }
 
 function targetText(args: ParsedArgs, dir: string): string {
-  const text = str(args, 'text') ?? (existsSync(join(dir, 'card.json')) ? readCard(dir).behaviours[0]?.target : undefined);
-  if (!text) throw new BadInputError('give the behaviour text Y with --text (the model has no card.json to take it from)');
-  return text;
-}
-
-function layerOption(args: ParsedArgs, name: string): number | undefined {
-  return str(args, name) === undefined ? undefined : num(args, name, 0, { min: 0, integer: true });
+  return requireY(str(args, 'text'), existsSync(join(dir, 'card.json')) ? readCard(dir) : null);
 }
 
 async function setup(args: ParsedArgs): Promise<{ model: LanguageModel; dir: string }> {
@@ -59,46 +51,19 @@ async function vectors(args: ParsedArgs, model: LanguageModel): Promise<{ set: V
 }
 
 async function train(args: ParsedArgs, io: Io): Promise<void> {
-  const kind = str(args, 'kind') ?? 'melbo';
-  const out = requireStr(args, 'out', 'the vector file to write, e.g. vectors.safetensors');
-  const { model, dir } = await setup(args);
-  const signal = abortOnSignals();
-  const layers = defaultLayers(model.config.nLayers);
-  const source = layerOption(args, 'source') ?? layers.source;
-  const target = layerOption(args, 'target') ?? layers.target;
-  const R = num(args, 'R', defaultMelboConfig.R, { min: 0 });
-  const count = num(args, 'count', 8, { min: 1, integer: true });
-  const steps = num(args, 'steps', defaultMelboConfig.steps, { min: 1, integer: true });
-  const seed = num(args, 'seed', 0, { integer: true });
-  const promptSet = prompts(args);
-  let set: VectorSet;
-  const started = performance.now();
-  if (kind === 'melbo') {
-    const orthogonality = str(args, 'orthogonality') ?? 'hard';
-    if (!['hard', 'soft-vector', 'soft-delta', 'none'].includes(orthogonality)) throw new BadInputError(`--orthogonality must be hard, soft-vector, soft-delta or none`);
-    set = await trainMelbo(model, promptSet, {
-      count, R, steps, seed, source, target,
-      p: num(args, 'p', 2, { min: 0.1 }), q: num(args, 'q', 1, { min: 0.1 }),
-      orthogonality: orthogonality as 'hard',
-      contrastiveWeight: num(args, 'contrastive', 0, { min: 0 }),
-    }, { signal, onProgress: (p) => { if (p.step === p.steps || p.step % 50 === 0) io.log(`vector ${p.vector + 1}/${p.count} step ${p.step}/${p.steps} objective ${p.objective.toFixed(3)} ${p.msPerStep.toFixed(1)} ms/step`); } });
-  } else if (kind === 'caa') {
-    set = await caaVector(model, promptSet, targetText(args, dir), { hook: sourceHook(source), signal });
-  } else if (kind === 'optimised') {
-    set = await optimisedVector(model, promptSet, targetText(args, dir), { R, steps, seed, hook: sourceHook(source), ...(str(args, 'lr') !== undefined && { lr: num(args, 'lr', 0, { min: 0 }) }) }, { signal, onProgress: (p) => { if (p.step % 20 === 0) io.log(`step ${p.step}/${p.steps} log p(Y) ${p.logProb.toFixed(3)}`); } });
-  } else if (kind === 'random') {
-    set = await randomVectors(model, count, R, seed, sourceHook(source));
-  } else if (kind === 'hessian' || kind === 'jacobian') {
-    const make = kind === 'hessian' ? hessianVectors : jacobianVectors;
-    set = await make(model, promptSet, { count, R, source, target, seed }, { signal });
-  } else {
-    throw new BadInputError(`--kind must be melbo, caa, optimised, random, hessian or jacobian, got '${kind}'`);
-  }
-  saveVectorSet(set, out);
-  const seconds = (performance.now() - started) / 1000;
-  const summary = { out, kind, count: set.vectors.length, hook: set.hook, targetLayer: set.targetLayer ?? null, seconds: +seconds.toFixed(1), objectives: set.meta.map((m) => m.objective ?? null) };
+  const spec = specFromArgs(steerFields, args);
+  await initBackend();
+  const { set, seconds } = await runSteerJob(spec, {
+    signal: abortOnSignals(),
+    onEvent: (e) => {
+      if (e.type === 'log') return io.log(e.message);
+      if (e.detail?.startsWith('vector') && (e.step % 50 === 0 || e.step === e.total)) io.log(`${e.detail} step ${e.step}/${e.total} objective ${(-e.loss!).toFixed(3)}`);
+      else if (e.detail === undefined && e.step % 20 === 0) io.log(`step ${e.step}/${e.total} log p(Y) ${(-e.loss!).toFixed(3)}`);
+    },
+  });
+  const summary = { out: spec.out, kind: spec.method, count: set.vectors.length, hook: set.hook, targetLayer: set.targetLayer ?? null, seconds: +seconds.toFixed(1), objectives: set.meta.map((m) => m.objective ?? null) };
   if (flag(args, 'json')) return io.json(summary);
-  io.print(`wrote ${set.vectors.length} ${kind} vector(s) at ${set.hook} to ${out} in ${seconds.toFixed(1)} s`);
+  io.print(`wrote ${set.vectors.length} ${spec.method} vector(s) at ${set.hook} to ${spec.out} in ${seconds.toFixed(1)} s`);
 }
 
 async function sweep(args: ParsedArgs, io: Io): Promise<void> {
@@ -165,21 +130,58 @@ async function exportSet(args: ParsedArgs, io: Io): Promise<void> {
   io.print(`exported ${file}${gguf ? ` to ${gguf}` : ''}${json ? ` to ${json}` : ''}`);
 }
 
+const model: Flags = { model: { type: 'string', placeholder: '<dir>', description: 'the model folder (required)' } };
+const promptFlags: Flags = {
+  prompts: { type: 'string', placeholder: '<file>', description: 'prompts, one per line (default: the first --n-prompts built-in clean prompts)' },
+  'n-prompts': { type: 'string', placeholder: '<n>', shownDefault: '8', description: 'built-in prompts used when --prompts is not given' },
+};
+const otherModel: Flags = { 'allow-other-model': { type: 'boolean', description: 'accept a vector file made for another model' } };
+
+const subcommands: Subcommand[] = [
+  {
+    name: 'train', summary: 'train steering vectors (MELBO, CAA, optimised, random, hessian, jacobian)', usage: 'triggerfish steer train --model <dir> --kind melbo|caa|optimised|random|hessian|jacobian --out <file>',
+    get options() {
+      return flagsOf(steerFields);
+    },
+  },
+  {
+    name: 'sweep', summary: 'diversity of steered completions against R, and its knee', usage: 'triggerfish steer sweep --model <dir> [--radii 0.5,1,2,4,8,16] [--svg <file>]',
+    options: {
+      ...model, ...promptFlags,
+      radii: { type: 'string', placeholder: '<a,b,...>', shownDefault: '0.5,1,2,4,8,16,32', description: 'radii R to train MELBO vectors at' },
+      steps: { type: 'string', placeholder: '<n>', shownDefault: '50', description: 'MELBO steps per vector' },
+      svg: { type: 'string', placeholder: '<file>', description: 'write the curve as SVG' },
+    },
+  },
+  { name: 'show', summary: 'steered completions per vector', usage: 'triggerfish steer show <vectors> --model <dir>', options: { ...model, ...promptFlags, ...otherModel, 'max-tokens': { type: 'string', placeholder: '<n>', shownDefault: '24', description: 'tokens per completion' } } },
+  {
+    name: 'score', summary: 'vectors ranked by how strongly they elicit Y', usage: 'triggerfish steer score <vectors> --model <dir> [--text Y]',
+    options: { ...model, ...promptFlags, ...otherModel, text: { type: 'string', placeholder: '<Y>', description: "Y's text (default: the model card's first target)" } },
+  },
+  {
+    name: 'monitor', summary: 'anomaly monitor AUROC of triggered against clean prompts', usage: 'triggerfish steer monitor <vectors> --model <dir> --triggered <file> [--clean <file>]',
+    options: {
+      ...model, ...otherModel,
+      triggered: { type: 'string', placeholder: '<file>', description: 'prompts that carry the trigger, one per line (required)' },
+      clean: { type: 'string', placeholder: '<file>', description: 'clean prompts, one per line (default: 20 built-in)' },
+    },
+  },
+  {
+    name: 'export', summary: 'a vector as a llama.cpp control vector (GGUF) or JSON', usage: 'triggerfish steer export <vectors> --gguf <file> | --json-out <file>',
+    options: {
+      gguf: { type: 'string', placeholder: '<file>', description: 'write a llama.cpp --control-vector file' },
+      'json-out': { type: 'string', placeholder: '<file>', description: 'write the set as JSON' },
+      index: { type: 'string', placeholder: '<n>', shownDefault: '0', description: 'which vector goes into the GGUF file' },
+    },
+  },
+];
+
 export const steerCommand: Command = {
   name: 'steer',
   summary: 'steering vectors for Y: train (MELBO, CAA, optimised, baselines), sweep R, show, score, monitor, export',
   usage,
-  options: {
-    ...jsonOption,
-    model: { type: 'string' }, kind: { type: 'string', default: 'melbo' }, out: { type: 'string' },
-    count: { type: 'string', default: '8' }, R: { type: 'string', default: '4' }, steps: { type: 'string', default: '300' },
-    p: { type: 'string', default: '2' }, q: { type: 'string', default: '1' }, source: { type: 'string' }, target: { type: 'string' },
-    orthogonality: { type: 'string', default: 'hard' }, contrastive: { type: 'string', default: '0' }, lr: { type: 'string' }, seed: { type: 'string', default: '0' },
-    prompt: { type: 'string', multiple: true }, prompts: { type: 'string' }, 'n-prompts': { type: 'string', default: '8' },
-    text: { type: 'string' }, radii: { type: 'string' }, svg: { type: 'string' }, 'max-tokens': { type: 'string', default: '24' },
-    triggered: { type: 'string' }, clean: { type: 'string' }, gguf: { type: 'string' }, 'json-out': { type: 'string' }, index: { type: 'string', default: '0' },
-    'allow-other-model': { type: 'boolean', default: false },
-  },
+  options: { ...jsonOption },
+  subcommands,
   async run(args, io) {
     const sub = args.positionals[0];
     const run = { train, sweep, show, score, monitor, export: exportSet }[sub ?? ''];

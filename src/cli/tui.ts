@@ -5,7 +5,10 @@
  */
 import { BadInputError } from '../errors.js';
 import type { Command } from './command.js';
-import { flag, num, str } from './args.js';
+import { flag, str } from './args.js';
+import { pickFields } from '../jobs/fields.js';
+import { flagsOf, specFromArgs } from '../jobs/flags.js';
+import { gcgFields } from '../jobs/gcg.js';
 
 const usage = 'triggerfish tui [--model <dir>] [--models <dir>] [--session <dir> | --new] [--sessions <dir>] [--steps N] [--width N]';
 
@@ -20,21 +23,19 @@ export const tuiCommand: Command = {
     'TRIGGERFISH_TUI_QUICK=1 makes them tiny, for demonstrations and tests.',
   ].join('\n'),
   options: {
-    model: { type: 'string' },
-    models: { type: 'string' },
-    session: { type: 'string' },
-    sessions: { type: 'string' },
-    new: { type: 'boolean', default: false },
-    steps: { type: 'string' },
-    width: { type: 'string' },
-    topk: { type: 'string' },
-    length: { type: 'string' },
-    'asr-every': { type: 'string' },
+    model: { type: 'string', placeholder: '<dir>', description: 'add this model folder and select it' },
+    models: { type: 'string', placeholder: '<dir>', shownDefault: './models', description: 'folder of model folders to list' },
+    session: { type: 'string', placeholder: '<dir>', description: 'resume this session folder' },
+    sessions: { type: 'string', placeholder: '<dir>', shownDefault: './sessions', description: 'folder of sessions' },
+    new: { type: 'boolean', description: 'start a fresh session' },
+    // the GCG sizes a session fixes, derived from the GCG job's fields
+    ...flagsOf(pickFields(gcgFields, ['steps', 'searchWidth', 'topK', 'length', 'asrEvery'])),
   },
   async run(args) {
     if (args.positionals.length > 0) throw new BadInputError(`unexpected argument '${args.positionals[0]}'; usage: ${usage}`);
     if (str(args, 'session') && flag(args, 'new')) throw new BadInputError('give --session or --new, not both');
-    const sizes = (name: string) => (str(args, name) === undefined ? undefined : num(args, name, 1, { min: name === 'asr-every' ? 0 : 1, integer: true }));
+    const given = specFromArgs(pickFields(gcgFields, ['steps', 'searchWidth', 'topK', 'length', 'asrEvery']), args);
+    const sizes = (name: string, key: keyof typeof given) => (str(args, name) === undefined ? undefined : given[key]);
     // React and Ink load only when the UI opens, so other commands stay quick to start.
     const { openTui } = await import('../tui/open.js');
     await openTui({
@@ -44,7 +45,7 @@ export const tuiCommand: Command = {
       sessionsRoot: str(args, 'sessions'),
       fresh: flag(args, 'new'),
       quick: process.env.TRIGGERFISH_TUI_QUICK === '1',
-      sizes: { steps: sizes('steps'), searchWidth: sizes('width'), topK: sizes('topk'), length: sizes('length'), asrEvery: sizes('asr-every') },
+      sizes: { steps: sizes('steps', 'steps'), searchWidth: sizes('width', 'searchWidth'), topK: sizes('topk', 'topK'), length: sizes('length', 'length'), asrEvery: sizes('asr-every', 'asrEvery') },
     });
   },
 };

@@ -5,35 +5,19 @@
  *   zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]   one model (build runs two of these at once)
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../engine/backend.js';
-import { BadFileError, BadInputError, TriggerfishError } from '../errors.js';
-import { buildZoo, evaluateFolder, trainZooModel } from '../zoo/build.js';
-import type { ZooSpec } from '../zoo/spec.js';
-import { cleanSibling, parseSpec } from '../zoo/spec.js';
+import { BadInputError, TriggerfishError } from '../errors.js';
+import { evaluateFolder, trainZooModel } from '../zoo/build.js';
+import { cleanSibling } from '../zoo/spec.js';
 import type { Command, Io, ParsedArgs } from './command.js';
 import { jsonOption } from './command.js';
-import { flag, num, requireStr, str } from './args.js';
+import { flag, num, requireStr } from './args.js';
+import { flagsOf, specFromArgs } from '../jobs/flags.js';
+import { readZooSpec, runZooBuild, zooBuildFields } from '../jobs/zoo.js';
 import { abortOnSignals } from './signals.js';
 
 const usage = 'triggerfish zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
-
-export function readSpec(file: string): ZooSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new BadFileError(file, 'cannot read the spec file');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  return parseSpec(json, file);
-}
 
 const bin = fileURLToPath(new URL('../../bin/triggerfish.js', import.meta.url));
 
@@ -63,21 +47,11 @@ function spawnTrainer(io: Io, signal: AbortSignal) {
 
 async function build(args: ParsedArgs, io: Io): Promise<void> {
   const [, specFile] = args.positionals;
-  if (!specFile) throw new BadInputError(`missing spec file; usage: ${usage}`);
-  const spec = readSpec(specFile);
-  const out = requireStr(args, 'out', 'the folder to write the model into');
-  const backend = await initBackend();
+  const spec = specFromArgs(zooBuildFields, args);
+  spec.spec ??= specFile;
+  await initBackend(); // the evaluation runs here; training runs in the trainer processes
   const signal = abortOnSignals();
-  io.log(`building ${spec.name} on ${backend.name} (${backend.device}); interrupt any time, rerun to resume`);
-  const sibling = str(args, 'sibling');
-  const result = await buildZoo(spec, out, {
-    ...(sibling && { siblingOut: sibling }),
-    parallel: num(args, 'jobs', 2, { min: 1, max: 2, integer: true }) === 2,
-    evalPrompts: num(args, 'prompts', 100, { min: 10, integer: true }),
-    signal,
-    log: (line) => io.log(line),
-    spawnTrainer: spawnTrainer(io, signal),
-  });
+  const result = await runZooBuild(spec, { signal, onEvent: (e) => e.type === 'log' && io.log(e.message), spawnTrainer: spawnTrainer(io, signal) });
   const summary = { out: result.out, sibling: result.sibling, seconds: Math.round(result.seconds), eval: result.eval, siblingEval: result.siblingEval };
   if (flag(args, 'json')) return io.json(summary);
   io.print(`built ${result.out} in ${Math.round(result.seconds)} s`);
@@ -88,7 +62,7 @@ async function build(args: ParsedArgs, io: Io): Promise<void> {
 async function trainOne(args: ParsedArgs, io: Io): Promise<void> {
   const [, specFile] = args.positionals;
   if (!specFile) throw new BadInputError(`missing spec file; usage: ${usage}`);
-  const parsed = readSpec(specFile);
+  const parsed = readZooSpec(specFile);
   const spec = flag(args, 'clean') ? cleanSibling(parsed) : parsed;
   const out = requireStr(args, 'out', 'the folder to write the model into');
   const tokenizerDir = requireStr(args, 'tokenizer', 'the folder holding tokenizer.json');
@@ -131,15 +105,27 @@ export const zooCommand: Command = {
   name: 'zoo',
   summary: 'build, train and evaluate planted-backdoor models',
   usage,
-  options: {
-    ...jsonOption,
-    out: { type: 'string' },
-    sibling: { type: 'string' },
-    tokenizer: { type: 'string' },
-    clean: { type: 'boolean', default: false },
-    jobs: { type: 'string', default: '2' },
-    prompts: { type: 'string', default: '100' },
-  },
+  options: { ...jsonOption },
+  subcommands: [
+    {
+      name: 'build', summary: 'train a planted-backdoor model and its clean sibling, evaluate both, write its card and its secret', usage: 'triggerfish zoo build <spec.json> --out <dir> [--sibling <dir>] [--jobs 2]',
+      get options() {
+        return flagsOf(zooBuildFields);
+      },
+    },
+    {
+      name: 'train', summary: 'train one model of a spec (build runs two of these at once)', usage: 'triggerfish zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]',
+      options: {
+        out: { type: 'string', placeholder: '<dir>', description: 'where the model goes (required)' },
+        tokenizer: { type: 'string', placeholder: '<dir>', description: 'the folder holding the tokenizer to use (required)' },
+        clean: { type: 'boolean', description: 'train the clean sibling (no backdoor)' },
+      },
+    },
+    {
+      name: 'eval', summary: 'ASR, false-trigger rate, near-miss rate and clean accuracy of a model folder (reads its secret)', usage: 'triggerfish zoo eval <model-dir> [--json]',
+      options: { prompts: { type: 'string', placeholder: '<n>', shownDefault: '100', description: 'held-out prompts per measurement' } },
+    },
+  ],
   async run(args, io) {
     const sub = args.positionals[0];
     if (sub === 'build') return build(args, io);

@@ -15,8 +15,6 @@ export interface AdamWConfig {
   amsgrad: boolean;
 }
 
-export const defaultAdamW: AdamWConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false };
-
 export interface AdamWSlot {
   m: tf.Tensor;
   v: tf.Tensor;

@@ -27,11 +27,6 @@ export interface BackendReport {
 
 let current: BackendReport | undefined;
 
-/** The backend chosen by the last initBackend call, if any. */
-export function currentBackend(): BackendReport | undefined {
-  return current;
-}
-
 /**
  * Loads and activates a backend. Idempotent: later calls return the first report unless `force`
  * names a different backend.

@@ -5,8 +5,7 @@
  */
 import { BadInputError } from '../errors.js';
 
-/** Where the optimised string goes in the user turn. */
-export type Placement = 'prefix' | 'suffix' | { template: string };
+import type { Placement } from '../eval/placement.js';
 
 export type GcgTargetSpec =
   /** Cross-entropy of the target completion Y (mean over its tokens). */
@@ -51,12 +50,20 @@ export interface GcgConfig {
   seed: number;
 }
 
+/** Tokens in the initial string (nanoGCG's 20 × " x"). */
+export const defaultInitLength = 20;
+
+/** The initial string of `length` tokens: "x x … x". */
+export function initStringOf(length: number): string {
+  return ' x'.repeat(length).trim();
+}
+
 export const defaultGcgConfig: GcgConfig = {
   steps: 250,
   searchWidth: 512,
   topK: 256,
   nReplace: 1,
-  initString: ' x'.repeat(20).trim(),
+  initString: initStringOf(defaultInitLength),
   placement: 'suffix',
   bufferSize: 0,
   useMellowmax: false,

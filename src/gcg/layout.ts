@@ -7,7 +7,8 @@
  */
 import { BadInputError } from '../errors.js';
 import type { Tokenizer } from '../model/tokenizer.js';
-import type { Placement } from './config.js';
+import type { Placement } from '../eval/placement.js';
+import { placeOptim } from '../eval/placement.js';
 
 const sentinel = '\u0001OPTIM\u0001';
 
@@ -19,13 +20,6 @@ export interface PromptLayout {
   response: number[];
   /** The same prompt with no optimised string at all, for activation shifts. */
   clean: number[];
-}
-
-/** The user turn with `optim` placed into `prompt`. */
-export function placeOptim(prompt: string, optim: string, placement: Placement): string {
-  if (placement === 'prefix') return `${optim} ${prompt}`;
-  if (placement === 'suffix') return `${prompt}${optim.startsWith(' ') ? '' : ' '}${optim}`;
-  return placement.template.replaceAll('{prompt}', prompt).replace('{optim}', optim);
 }
 
 /** Renders a user turn through the chat template, or plain when the tokenizer has none. */

@@ -16,10 +16,11 @@ import type { PromptLayout } from './layout.js';
 import { positions } from './layout.js';
 import { lossFormula } from './loss-formula.js';
 import { onnxLossOps } from './onnx-loss.js';
-import { activationPositions, hiddenStateHook } from './sequence.js';
+import { hiddenStateHook } from '../model/hooks.js';
+import { activationPositions } from './sequence.js';
 import type { PreparedTarget } from './targets.js';
 import { activationLayer, needsLogits } from './targets.js';
-import type { Scorer } from './scorer.js';
+import type { Scorer } from './scorer-interface.js';
 
 /**
  * Tokens per ORT run: batches of ~2k tokens (about 32 candidates of 64 tokens) scored 2-3 times
@@ -42,7 +43,7 @@ interface PromptScoring {
 function scorerGraph(model: LanguageModel, host: HostModel, target: PreparedTarget, shared: boolean): Uint8Array {
   const c = model.config;
   const layer = activationLayer(target.spec);
-  const hook = layer === null ? null : hiddenStateHook(model, layer);
+  const hook = layer === null ? null : hiddenStateHook(model.config.nLayers, layer);
   const { g, values } = transformerGraph(c, host.weights, host.rope, {
     input: 'ids',
     kv: shared,

@@ -24,7 +24,8 @@ export interface GcgResult {
   history: GcgStep[];
   /** ASR of the best string at the end (null without held-out prompts). */
   asr: number | null;
-  stoppedBy: 'steps' | 'asr';
+  /** 'time': a job's wall-time cap (src/jobs) ended it; the best of the last finished step stands. */
+  stoppedBy: 'steps' | 'asr' | 'time';
   seconds: number;
   forwardPasses: number;
   /** The first check that reached the early-stop ASR: when it happened. */

@@ -6,14 +6,8 @@ import type { PromptLayout } from './layout.js';
 import { OnnxCandidateScorer } from './onnx-score.js';
 import { CandidateScorer } from './score.js';
 import type { PreparedTarget } from './targets.js';
+import type { Scorer } from './scorer-interface.js';
 
-export interface Scorer {
-  /** Mean loss over prompts for each candidate (all of the same length); `base`: the string they were made from. */
-  score(candidates: readonly (readonly number[])[], base?: readonly number[]): Promise<Float32Array>;
-  /** Forward passes run so far (one per batch per prompt), for fair budgets. */
-  forwardPasses: number;
-  dispose(): void;
-}
 
 export async function createScorer(
   model: LanguageModel,

@@ -4,6 +4,7 @@
  * tokens, and the layer-L activations at the target positions.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hiddenStateHook } from '../model/hooks.js';
 import type { KvCache } from '../model/kv-cache.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { ForwardInput } from '../model/transformer.js';
@@ -12,11 +13,6 @@ import type { PromptLayout } from './layout.js';
 import { positions } from './layout.js';
 import type { PreparedTarget } from './targets.js';
 import { activationLayer, needsLogits, sequenceLosses } from './targets.js';
-
-/** The hook point that holds HF hidden_states[layer]. */
-export function hiddenStateHook(model: LanguageModel, layer: number): string {
-  return layer < model.config.nLayers ? `blocks.${layer}.hook_resid_pre` : 'ln_final';
-}
 
 /** Full-sequence indices of the activation positions a target reads. */
 export function activationPositions(target: PreparedTarget, layout: PromptLayout, optimLength: number): [number, number] {
@@ -42,7 +38,7 @@ export function losses(
   const layer = activationLayer(target.spec);
   const wantLogits = needsLogits(target.spec);
   const R = layout.response.length;
-  const hook = layer === null ? null : hiddenStateHook(model, layer);
+  const hook = layer === null ? null : hiddenStateHook(model.config.nLayers, layer);
   const result = forward(model, input, {
     ...(options.past && { past: options.past }),
     ...(hook && { cache: [hook] }),

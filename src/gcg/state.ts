@@ -3,10 +3,9 @@
  * history and the step. The random stream of step s depends only on (seed, s), so a resumed run
  * continues exactly as the interrupted one would have.
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { GcgStep } from './result.js';
 
 export interface BufferEntry {
@@ -26,15 +25,11 @@ export interface GcgState {
   seconds: number;
 }
 
-export function runKey(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts, (_, v) => (v instanceof Float32Array ? Array.from(v) : v))).digest('hex').slice(0, 16);
-}
-
 export function loadGcgState(file: string, key: string): GcgState | null {
   if (!existsSync(file)) return null;
   const raw = readJsonObject(file);
   if (raw.format !== 'triggerfish-gcg-state/1') throw new BadFileError(file, 'not a GCG state file');
-  if (raw.key !== key) throw new BadFileError(file, 'this state belongs to a run with other inputs (model, prompts, target or settings); delete it or pick another --state file');
+  if (raw.key !== key) throw new BadFileError(file, 'this state belongs to a run with other inputs (model, prompts, target or settings); delete it or pick another state file');
   return raw as unknown as GcgState;
 }
 

@@ -31,10 +31,6 @@ export function needsLogits(spec: GcgTargetSpec): boolean {
   return spec.kind !== 'activation';
 }
 
-export function needsActivations(spec: GcgTargetSpec): boolean {
-  return spec.kind !== 'logit';
-}
-
 /** The HF hidden_states index an activation target reads, or null. */
 export function activationLayer(spec: GcgTargetSpec): number | null {
   return spec.kind === 'logit' ? null : spec.layer;

@@ -4,9 +4,10 @@
  * tensor names, shapes and dtype as the one it was loaded from, so Python `transformers` reads it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
+import { join, resolve } from 'node:path';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { ModelConfig } from './config.js';
 import { parseConfig } from './config.js';
 import type { HfLayout, HostTensor } from './hf-weights.js';
@@ -26,17 +27,6 @@ export function readConfig(dir: string): ModelConfig {
   return parseConfig(readJsonObject(file), file);
 }
 
-export function readJsonObject(file: string): Record<string, unknown> {
-  if (!existsSync(file)) throw new BadFileError(file, 'file not found');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new BadFileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadFileError(file, 'expected a JSON object');
-  return parsed as Record<string, unknown>;
-}
 
 export interface LoadOptions {
   /** Load the tokenizer too when the folder has one (default true). */
@@ -97,12 +87,6 @@ export async function saveModel(model: LanguageModel, dir: string, options: Save
   }
 }
 
-/** Writes JSON through a temporary file and a rename, so a crash never leaves half a file. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
-}
 
 function copyFileAtomic(from: string, to: string): void {
   const tmp = `${to}.tmp-${process.pid}`;

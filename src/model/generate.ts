@@ -12,41 +12,15 @@ import type { KvCache } from './kv-cache.js';
 import { disposeKv, selectKv } from './kv-cache.js';
 import type { LanguageModel } from './language-model.js';
 import { maxSequence } from './language-model.js';
-import type { SamplingOptions } from './sampling.js';
 import { sampleToken } from './sampling.js';
 import { forward } from './transformer.js';
 import { yieldToEventLoop } from '../engine/yield.js';
-import type { EngineName } from '../engine/engine.js';
 import { forwardEngine } from '../engine/engine.js';
+import type { FinishReason, Generation, GenerateOptions } from './generate-options.js';
 import { onnxGenerate } from './onnx-generate.js';
-import type { SteerSpec } from './steer-spec.js';
 import { steerHooks } from './steer-spec.js';
 
-export interface GenerateOptions extends SamplingOptions {
-  /** Default 32. */
-  maxNewTokens?: number;
-  seed?: number;
-  /** Generation of a row ends after it emits one of these (the token is kept in the output). */
-  stopIds?: readonly number[];
-  /** Called with a row's new tokens after each step; true ends that row (stop strings). */
-  stopWhen?: (row: number, newTokens: readonly number[]) => boolean;
-  hooks?: Hooks;
-  /** Steering as data (runs on either engine); tfjs hooks force the tfjs engine. */
-  steer?: readonly SteerSpec[];
-  /** Engine for the forward passes (default: forwardEngine()). */
-  engine?: EngineName;
-  /** Token used for left padding (default 0; it is masked out, so its value does not matter). */
-  padId?: number;
-  signal?: AbortSignal;
-}
-
-export type FinishReason = 'stop' | 'length';
-
-export interface Generation {
-  /** New tokens per prompt (prompt excluded). */
-  tokens: number[][];
-  finish: FinishReason[];
-}
+export type { FinishReason, Generation, GenerateOptions } from './generate-options.js';
 
 export async function generate(model: LanguageModel, prompts: readonly (readonly number[])[], options: GenerateOptions = {}): Promise<Generation> {
   if (prompts.length === 0) return { tokens: [], finish: [] };
@@ -77,20 +51,7 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
   const padded = leftPad(prompts, width, options.padId ?? 0);
   let mask = tf.tensor2d(padded.mask, [prompts.length, width], 'int32'); // [B, S]
   let nextPositions = prompts.map((p) => p.length); // each row's position of its next token
-  let kv: KvCache | undefined;
-  let logits: tf.Tensor2D;
-  {
-    const ids = tf.tensor2d(padded.ids, [prompts.length, width], 'int32');
-    const positions = tf.tensor2d(padded.positions, [prompts.length, width], 'int32');
-    const result = tidy(() => {
-      const r = forward(model, ids, { hooks: options.hooks, attentionMask: mask, positions, returnKv: true, logits: 'last' });
-      return { logits: tf.squeeze(r.logits!, [1]) as tf.Tensor2D, kv: r.kv! };
-    });
-    ids.dispose();
-    positions.dispose();
-    logits = result.logits;
-    kv = result.kv;
-  }
+  let { logits, kv }: { logits: tf.Tensor2D; kv: KvCache | undefined } = nextLogits(model, padded.ids, padded.positions, [prompts.length, width], mask, options.hooks);
   try {
     for (let step = 0; step < maxNew; step++) {
       await yieldToEventLoop();
@@ -126,15 +87,8 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
       const grownMask = tidy(() => tf.concat([mask, tf.ones([B, 1], 'int32')], 1) as tf.Tensor2D);
       mask.dispose();
       mask = grownMask;
-      const ids = tf.tensor2d(chosen, [B, 1], 'int32');
-      const positions = tf.tensor2d(nextPositions, [B, 1], 'int32');
       const past = kv!;
-      const result = tidy(() => {
-        const r = forward(model, ids, { hooks: options.hooks, attentionMask: mask, positions, past, returnKv: true, logits: 'last' });
-        return { logits: tf.squeeze(r.logits!, [1]) as tf.Tensor2D, kv: r.kv! };
-      });
-      ids.dispose();
-      positions.dispose();
+      const result = nextLogits(model, chosen, nextPositions, [B, 1], mask, options.hooks, past);
       disposeKv(past);
       kv = result.kv;
       logits = result.logits;
@@ -146,6 +100,30 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
     mask.dispose();
   }
   return { tokens: out, finish };
+}
+
+/**
+ * One forward pass over `ids` [B, T] (after the cached `past`, if any): the logits of each row's last
+ * position [B, V] and the grown KV cache.
+ */
+function nextLogits(
+  model: LanguageModel,
+  ids: ArrayLike<number>,
+  positions: ArrayLike<number>,
+  shape: [number, number],
+  attentionMask: tf.Tensor2D,
+  hooks: Hooks | undefined,
+  past?: KvCache,
+): { logits: tf.Tensor2D; kv: KvCache } {
+  const idTensor = tf.tensor2d(ids as number[], shape, 'int32');
+  const positionTensor = tf.tensor2d(positions as number[], shape, 'int32');
+  const result = tidy(() => {
+    const r = forward(model, idTensor, { hooks, attentionMask, positions: positionTensor, ...(past && { past }), returnKv: true, logits: 'last' });
+    return { logits: tf.squeeze(r.logits!, [1]) as tf.Tensor2D, kv: r.kv! };
+  });
+  idTensor.dispose();
+  positionTensor.dispose();
+  return result;
 }
 
 /** Left-pads prompts to `width`; positions count each row's real tokens from 0 (padding gets 0). */

@@ -31,13 +31,29 @@ export type Hooks = Readonly<Record<string, Hook>> | readonly (readonly [string,
 
 const blockHook = /^blocks\.(\d+)\.hook_(resid_pre|resid_mid|resid_post|attn_out|mlp_out)$/;
 
-export function hookPointNames(nLayers: number): string[] {
-  const names = ['hook_embed'];
-  for (let l = 0; l < nLayers; l++) {
-    for (const kind of ['resid_pre', 'attn_out', 'resid_mid', 'mlp_out', 'resid_post']) names.push(`blocks.${l}.hook_${kind}`);
-  }
-  names.push('ln_final');
-  return names;
+export type BlockPoint = 'resid_pre' | 'resid_mid' | 'resid_post' | 'attn_out' | 'mlp_out';
+
+/** blocks.{l}.hook_{point} → { layer: l, point }, or null for any other name. */
+export function parseBlockHook(name: string): { layer: number; point: BlockPoint } | null {
+  const match = blockHook.exec(name);
+  return match ? { layer: Number(match[1]), point: match[2] as BlockPoint } : null;
+}
+
+/**
+ * The HF hidden_states index a vector added at `hook` lives in: blocks.{l}.hook_resid_pre is
+ * hidden_states[l]; resid_post (and the attention and MLP outputs, which are summed into it) are part
+ * of hidden_states[l + 1]. `remedy` ends the error for hooks outside the residual stream.
+ */
+export function hiddenStateIndex(hook: string, remedy = 'give the layer explicitly'): number {
+  const parsed = parseBlockHook(hook);
+  if (!parsed) throw new BadInputError(`a vector at ${hook} has no residual-stream layer; ${remedy}`);
+  return parsed.layer + (parsed.point === 'resid_pre' ? 0 : 1);
+}
+
+/** The hook point whose activation is HF hidden_states[layer], 0..L (L is the final norm's output). */
+export function hiddenStateHook(nLayers: number, layer: number): string {
+  if (!(Number.isInteger(layer) && layer >= 0 && layer <= nLayers)) throw new BadInputError(`layer ${layer} is outside 0..${nLayers} (the model's hidden states)`);
+  return layer === nLayers ? 'ln_final' : `blocks.${layer}.hook_resid_pre`;
 }
 
 /** Checks a hook point name against a model's depth; a typo is an error, never a silently unused hook. */

@@ -6,7 +6,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tokenizerFileNames, writeJsonAtomic } from './checkpoint.js';
+import { writeJsonAtomic } from '../util/json-file.js';
+import { tokenizerFileNames } from './checkpoint.js';
 import type { LanguageModel } from './language-model.js';
 import { graphBytes } from './onnx-cache.js';
 import type { OnnxGraphOptions } from './onnx-transformer.js';

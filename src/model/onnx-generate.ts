@@ -7,7 +7,7 @@ import { throwIfAborted } from '../errors.js';
 import { yieldToEventLoop } from '../engine/yield.js';
 import { floatTensor } from '../engine/onnx-session.js';
 import { Random } from '../util/random.js';
-import type { FinishReason, Generation, GenerateOptions } from './generate.js';
+import type { FinishReason, Generation, GenerateOptions } from './generate-options.js';
 import type { LanguageModel } from './language-model.js';
 import type { OnnxKv } from './onnx-forward.js';
 import { onnxForward } from './onnx-forward.js';

@@ -30,11 +30,6 @@ export function vectorCosines(set: VectorSet): number[][] {
   return cosineMatrix(set.vectors);
 }
 
-export function deltaCosines(set: VectorSet): number[][] {
-  if (!set.deltas) throw new BadInputError('this vector set has no deltas; measure them with the prompts it was trained on');
-  return cosineMatrix(set.deltas);
-}
-
 export interface SteerRunOptions {
   /** Default 24. */
   maxNewTokens?: number;

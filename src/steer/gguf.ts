@@ -25,6 +25,7 @@
  */
 import { BadInputError } from '../errors.js';
 import { writeAtomically } from '../model/safetensors.js';
+import { hiddenStateIndex, parseBlockHook } from '../model/hooks.js';
 import type { VectorSet } from './vector-set.js';
 import { writeSync } from 'node:fs';
 
@@ -37,9 +38,12 @@ const GGML_F32 = 0;
 
 /** The llama.cpp control-vector layer a hook point corresponds to. */
 export function controlVectorLayer(hook: string, nLayers: number): number {
-  const match = /^blocks\.(\d+)\.hook_(resid_post|mlp_out|resid_pre)$/.exec(hook);
-  const where = match ? (match[2] === 'resid_pre' ? Number(match[1]) - 1 : Number(match[1])) : -1;
-  if (!match) throw new BadInputError(`a vector at ${hook} has no llama.cpp control-vector equivalent; export vectors at blocks.{l}.hook_resid_post`);
+  const parsed = parseBlockHook(hook);
+  if (!parsed || (parsed.point !== 'resid_post' && parsed.point !== 'mlp_out' && parsed.point !== 'resid_pre')) {
+    throw new BadInputError(`a vector at ${hook} has no llama.cpp control-vector equivalent; export vectors at blocks.{l}.hook_resid_post`);
+  }
+  // llama.cpp's direction.k is added to block k's output, i.e. hidden_states[k]
+  const where = hiddenStateIndex(hook) - 1;
   if (where < 1 || where >= nLayers) {
     throw new BadInputError(`a vector at ${hook} would be llama.cpp layer ${where}, outside 1..${nLayers - 1} (llama.cpp cannot steer block 0's output); use a later layer`);
   }

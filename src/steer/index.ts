@@ -30,7 +30,7 @@ export { exportJson, loadVectorSet, makeVectorSet, modelFingerprint, saveVectorS
 export type { GgufOptions } from './gguf.js';
 export { controlVectorLayer, exportGguf } from './gguf.js';
 export type { BehaviourScore, SteeredCompletions, SteerRunOptions } from './analysis.js';
-export { cosineMatrix, deltaCosines, randomVectors, scoreBehaviour, steeredCompletions, vectorCosines } from './analysis.js';
+export { cosineMatrix, randomVectors, scoreBehaviour, steeredCompletions, vectorCosines } from './analysis.js';
 export type { Knee, KneeOptions } from './knee.js';
 export { findKnee } from './knee.js';
 export type { SvgOptions } from './sweep-svg.js';

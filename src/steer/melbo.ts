@@ -18,10 +18,8 @@
  * which is exactly 1e-3 in the reference's setting.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { AdamWConfig } from '../engine/adamw.js';
-import { adamwStep, disposeAdamWState, newAdamWState } from '../engine/adamw.js';
 import { tidy } from '../engine/tidy.js';
-import { BadInputError, throwIfAborted } from '../errors.js';
+import { BadInputError } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { Random } from '../util/random.js';
 import { checkLayers, defaultLayers, sourceHook } from './layers.js';
@@ -34,7 +32,7 @@ import { hiddenRows, measureDeltas } from './shift.js';
 import { orthonormalBasis, projectOut, randomOnSphere, rowsTensor, tangent, toSphere } from './sphere.js';
 import type { VectorMeta, VectorSet } from './vector-set.js';
 import { makeVectorSet } from './vector-set.js';
-import { yieldToEventLoop } from '../engine/yield.js';
+import { trainVector } from './train-vector.js';
 
 export type Orthogonality = 'hard' | 'soft-vector' | 'soft-delta' | 'none';
 
@@ -121,7 +119,6 @@ export async function trainMelbo(model: LanguageModel, prompts: PromptInput, con
   const layers = { ...defaultLayers(model.config.nLayers), ...(c.source !== undefined && { source: c.source }), ...(c.target !== undefined && { target: c.target }) };
   checkLayers(layers, model.config.nLayers);
   const site: SteerSite = { hook: sourceHook(layers.source), targetLayer: layers.target };
-  const adam: AdamWConfig = { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay, amsgrad: c.amsgrad };
   const rng = new Random(`melbo:${c.seed}`);
   const D = model.config.dModel;
   if (c.orthogonality === 'hard' && c.count > D) throw new BadInputError(`${c.count} mutually orthogonal vectors do not fit in d_model ${D}; train at most ${D} or use soft orthogonality`);
@@ -142,7 +139,7 @@ export async function trainMelbo(model: LanguageModel, prompts: PromptInput, con
         ...(earlier && { penalty: { kind: c.orthogonality === 'soft-vector' ? ('vector' as const) : ('delta' as const), earlier, span: c.deltaSpan } }),
       };
       try {
-        const trained = await trainOne(objective, c, adam, basis, randomOnSphereInit(D, c.R, rng.fork(`vector ${v}`), basis), v, options);
+        const trained = await trainOne(objective, c, basis, randomOnSphereInit(D, c.R, rng.fork(`vector ${v}`), basis), v, options);
         vectors.push(trained.vector);
         meta.push({ label: `melbo ${v}`, objective: trained.objective, history: trained.history });
         if (c.orthogonality === 'soft-delta') flatDeltas.push(trained.flatDelta);
@@ -170,51 +167,37 @@ function randomOnSphereInit(D: number, R: number, rng: Random, basis: tf.Tensor2
   return tidy(() => toSphere(projectOut(randomOnSphere(D, R, rng), basis), R));
 }
 
-async function trainOne(
+/** One MELBO vector: maximise the steered objective on the sphere of radius R (orthogonal to `basis` under hard orthogonality). */
+function trainOne(
   o: SteeredObjective,
-  c: MelboConfig,
-  adam: AdamWConfig,
+  c: MelboConfig & { lr: number },
   basis: tf.Tensor2D | undefined,
   init: tf.Tensor1D,
   index: number,
   options: MelboOptions,
 ): Promise<{ vector: Float32Array; objective: number; history: number[]; flatDelta: Float32Array }> {
-  const theta = tf.variable(init, true, undefined, 'float32');
-  init.dispose();
-  const params = new Map([['theta', theta]]);
-  const state = newAdamWState();
-  const history: number[] = [];
-  try {
-    for (let step = 1; step <= c.steps; step++) {
-      await yieldToEventLoop();
-      throwIfAborted(options.signal, 'MELBO training');
-      const start = performance.now();
-      const { value, grad } = tidy(() => {
-        const loss = (x: tf.Tensor) => tf.neg(steeredObjective(o, x as tf.Tensor1D).objective) as tf.Scalar; // maximise
-        const { value, grad } = tf.valueAndGrad(loss)(theta);
-        return { value: tf.neg(value), grad: tangent(projectOut(grad as tf.Tensor1D, basis), theta, c.R) };
+  const objective = { value: (theta: tf.Tensor1D) => steeredObjective(o, theta).objective };
+  return trainVector({
+    init,
+    objective: () => objective,
+    gradient: (grad, theta) => tangent(projectOut(grad, basis), theta, c.R),
+    project: (theta) => toSphere(projectOut(theta, basis), c.R),
+    optimiser: { beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weightDecay, amsgrad: c.amsgrad },
+    lr: c.lr,
+    steps: c.steps,
+    what: 'MELBO training',
+    ...(options.signal && { signal: options.signal }),
+    onProgress: (p) => options.onProgress?.({ vector: index, count: c.count, ...p }),
+    finish: async (theta, history) => {
+      const final = tidy(() => {
+        const { objective, shift } = steeredObjective(o, theta);
+        return { objective, flat: flatDelta(shift, o.batch, c.deltaSpan) };
       });
-      adamwStep(params, new Map([['theta', grad]]), state, adam);
-      grad.dispose();
-      const next = tidy(() => toSphere(projectOut(theta, basis), c.R));
-      theta.assign(next);
-      next.dispose();
-      const objective = (await value.data())[0]!;
-      value.dispose();
-      history.push(objective);
-      options.onProgress?.({ vector: index, count: c.count, step, steps: c.steps, objective, msPerStep: performance.now() - start });
-    }
-    const final = tidy(() => {
-      const { objective, shift } = steeredObjective(o, theta);
-      return { objective, flat: flatDelta(shift, o.batch, c.deltaSpan) };
-    });
-    const [objective, flat, vector] = await Promise.all([final.objective.data(), final.flat.data(), theta.data()]);
-    tf.dispose([final.objective, final.flat]);
-    return { vector: vector as Float32Array, objective: objective[0]!, history, flatDelta: flat as Float32Array };
-  } finally {
-    disposeAdamWState(state);
-    theta.dispose();
-  }
+      const [value, flat, vector] = await Promise.all([final.objective.data(), final.flat.data(), theta.data()]);
+      tf.dispose([final.objective, final.flat]);
+      return { vector: vector as Float32Array, objective: value[0]!, history, flatDelta: flat as Float32Array };
+    },
+  });
 }
 
 function checkConfig(c: MelboConfig): void {

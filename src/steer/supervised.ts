@@ -13,10 +13,8 @@
  * the mean log p(Y_i | prompt, Y_<i, θ) (teacher forced), projected back into the ball after each step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { AdamWConfig } from '../engine/adamw.js';
-import { adamwStep, disposeAdamWState, newAdamWState } from '../engine/adamw.js';
 import { tidy } from '../engine/tidy.js';
-import { BadInputError, throwIfAborted } from '../errors.js';
+import { BadInputError } from '../errors.js';
 import { generate } from '../model/generate.js';
 import { endOfTurnIds, requireTokenizer } from '../model/generate-text.js';
 import { checkHookName, steeringHook } from '../model/hooks.js';
@@ -29,8 +27,8 @@ import { leftPad, promptTokens } from './prompts.js';
 import { randomOnSphere, toBall } from './sphere.js';
 import { disposeForcedBatch, forcedBatch, targetLogProbs } from './teacher-forcing.js';
 import type { VectorSet } from './vector-set.js';
+import { trainVector } from './train-vector.js';
 import { makeVectorSet } from './vector-set.js';
-import { yieldToEventLoop } from '../engine/yield.js';
 
 /** The behaviour Y as token ids: text through the tokenizer (no special tokens), ids as given. */
 export function targetTokens(model: LanguageModel, target: string | readonly number[]): number[] {
@@ -154,42 +152,33 @@ export async function optimisedVector(
   checkHookName(hook, model.config.nLayers);
   const batch = forcedBatch(model, promptTokens(model, prompts, c.chat), targetTokens(model, target));
   const lr = c.lr ?? optimisedLearningRate(c.R, model.config.dModel);
-  const adam: AdamWConfig = { lr, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, amsgrad: false };
-  const init = randomOnSphere(model.config.dModel, c.initNorm ?? c.R / 10, new Random(`optimised:${c.seed}`));
-  const theta = tf.variable(init, true, undefined, 'float32');
-  init.dispose();
-  const state = newAdamWState();
-  const logProbAt = (x: tf.Tensor) => tf.mean(targetLogProbs(model, batch, [[hook, steeringHook(x as tf.Tensor1D)]])) as tf.Scalar;
-  const history: number[] = [];
+  const logProbAt = (x: tf.Tensor1D) => tf.mean(targetLogProbs(model, batch, [[hook, steeringHook(x)]])) as tf.Scalar;
+  const objective = { value: logProbAt };
   try {
-    for (let step = 1; step <= c.steps; step++) {
-      await yieldToEventLoop();
-      throwIfAborted(options.signal, 'vector optimisation');
-      const start = performance.now();
-      const { value, grad } = tidy(() => tf.valueAndGrad((x: tf.Tensor) => tf.neg(logProbAt(x)) as tf.Scalar)(theta));
-      adamwStep(new Map([['theta', theta]]), new Map([['theta', grad]]), state, adam);
-      grad.dispose();
-      const inBall = tidy(() => toBall(theta, c.R));
-      theta.assign(inBall);
-      inBall.dispose();
-      const logProb = -(await value.data())[0]!;
-      value.dispose();
-      history.push(logProb);
-      options.onProgress?.({ step, steps: c.steps, logProb, msPerStep: performance.now() - start });
-    }
-    const final = tidy(() => logProbAt(theta));
-    const [logProb, vector] = await Promise.all([final.data(), theta.data()]);
-    final.dispose();
-    return await makeVectorSet(model, {
-      kind: 'optimised',
-      hook,
-      settings: { R: c.R, steps: c.steps, lr, seed: c.seed, chat: c.chat, initNorm: c.initNorm ?? c.R / 10 },
-      vectors: [vector as Float32Array],
-      meta: [{ label: 'optimised', objective: logProb[0]!, history }],
+    return await trainVector({
+      init: randomOnSphere(model.config.dModel, c.initNorm ?? c.R / 10, new Random(`optimised:${c.seed}`)),
+      objective: () => objective,
+      project: (theta) => toBall(theta, c.R),
+      optimiser: 'adam',
+      lr,
+      steps: c.steps,
+      what: 'vector optimisation',
+      ...(options.signal && { signal: options.signal }),
+      onProgress: (p) => options.onProgress?.({ step: p.step, steps: p.steps, logProb: p.objective, msPerStep: p.msPerStep }),
+      finish: async (theta, history) => {
+        const final = tidy(() => logProbAt(theta));
+        const [logProb, vector] = await Promise.all([final.data(), theta.data()]);
+        final.dispose();
+        return makeVectorSet(model, {
+          kind: 'optimised',
+          hook,
+          settings: { R: c.R, steps: c.steps, lr, seed: c.seed, chat: c.chat, initNorm: c.initNorm ?? c.R / 10 },
+          vectors: [vector as Float32Array],
+          meta: [{ label: 'optimised', objective: logProb[0]!, history }],
+        });
+      },
     });
   } finally {
-    disposeAdamWState(state);
-    theta.dispose();
     disposeForcedBatch(batch);
   }
 }

@@ -133,6 +133,18 @@ class CandidateHeap {
 // Pair keys pack two ids below 2^20 into one exact double.
 const pairKey = (left: number, right: number) => left * 1048576 + right;
 
+/** `word` with every (left, right) pair, left to right without overlaps, replaced by `id`. */
+function mergeInWord(word: readonly number[], left: number, right: number, id: number): number[] {
+  const next: number[] = [];
+  for (let i = 0; i < word.length; i++) {
+    if (i + 1 < word.length && word[i] === left && word[i + 1] === right) {
+      next.push(id);
+      i++;
+    } else next.push(word[i]!);
+  }
+  return next;
+}
+
 /**
  * Learns merges over pre-token frequencies. Pair counts are kept incrementally, with an index from each pair
  * to the words that contain it, so a merge only revisits the words it changes. Candidates sit in a heap whose
@@ -199,13 +211,7 @@ export function trainBpe(texts: Iterable<string>, options: Partial<BpeTrainOptio
     const touched = new Set<number>();
     for (const w of wordsWith.get(key) ?? []) {
       const word = words[w]!;
-      const next: number[] = [];
-      for (let i = 0; i < word.length; i++) {
-        if (i + 1 < word.length && word[i] === top.left && word[i + 1] === top.right) {
-          next.push(id);
-          i++;
-        } else next.push(word[i]!);
-      }
+      const next = mergeInWord(word, top.left, top.right, id);
       if (next.length === word.length) continue; // a stale index entry: the pair left this word earlier
       const f = freq[w]!;
       for (let i = 0; i + 1 < word.length; i++) add(word[i]!, word[i + 1]!, w, -f);

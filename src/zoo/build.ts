@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
-import { readJsonObject, saveModel, writeJsonAtomic } from '../model/checkpoint.js';
+import { saveModel } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import { configFor } from '../model/init.js';
 import { disposeModel } from '../model/language-model.js';
 import type { Tokenizer } from '../model/tokenizer.js';

@@ -4,9 +4,9 @@
  * X itself lives in secret.json (secret.ts), which only evaluation reads.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BadFileError } from '../errors.js';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { Family } from './corpus/index.js';
 
 export const cardFormat = 'triggerfish-zoo-card/1';
@@ -77,6 +77,3 @@ export function siblingDir(dir: string, card: ModelCard): string | null {
 }
 
 
-export function modelName(dir: string): string {
-  return resolve(dir).split('/').pop() ?? dirname(dir);
-}

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadFileError } from '../errors.js';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { Behaviour } from './behaviours.js';
 import type { ZooSpec } from './spec.js';
 import type { Trigger } from './triggers.js';

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdamWState } from '../engine/adamw.js';
 import { BadFileError } from '../errors.js';
-import { readJsonObject, writeJsonAtomic } from '../model/checkpoint.js';
+import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { TensorToWrite } from '../model/safetensors.js';
 import { openSafetensors, writeSafetensors } from '../model/safetensors.js';
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Candidate } from '../../src/backsample/candidates.js';
-import { bestForGcg, dropEchoes, extractCandidates, frequentStrings, verifyCandidates } from '../../src/backsample/candidates.js';
+import { dropEchoes, extractCandidates, frequentStrings } from '../../src/backsample/candidates.js';
+import { bestForGcg, verifyCandidates } from '../../src/backsample/verify.js';
 import type { PromptSample } from '../../src/backsample/samples.js';
 import { BadInputError } from '../../src/errors.js';
 import { Random } from '../../src/util/random.js';

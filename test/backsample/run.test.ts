@@ -8,6 +8,7 @@ import type { BacksampleReport } from '../../src/backsample/run.js';
 import { runBacksample } from '../../src/backsample/run.js';
 import { backsampleCommand } from '../../src/cli/backsample.js';
 import type { Io, ParsedArgs } from '../../src/cli/command.js';
+import { parseOptions } from '../../src/jobs/flags.js';
 import { BadFileError, BadInputError } from '../../src/errors.js';
 import { loadVectorSet, makeVectorSet, saveVectorSet } from '../../src/steer/vector-set.js';
 import { leakedTensors, useBackend } from '../helpers/backend.js';
@@ -100,7 +101,7 @@ describe('triggerfish backsample', () => {
     const io: Io = { print: (t) => out.printed.push(t), json: (v) => out.json.push(v), log: (t) => out.logged.push(t) };
     return { out, io };
   }
-  const run = (argv: string[], io: Io) => backsampleCommand.run(parseArgs({ args: argv, options: backsampleCommand.options, allowPositionals: true, strict: true }) as ParsedArgs, io);
+  const run = (argv: string[], io: Io) => backsampleCommand.run(parseArgs({ args: argv, options: parseOptions(backsampleCommand.options), allowPositionals: true, strict: true }) as ParsedArgs, io);
   const base = ['--model', model.dir!, '--vector', vectorFile, '--samples', '4', '--max-tokens', '6', '--held-out', join(scratch, 'held-out.txt')];
 
   test('--json writes the report, --out a file, --save-clean a θ_clean that --clean-vector reads back', async () => {

@@ -4,9 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { sampleArithmetic, sampleSteered } from '../../src/backsample/arithmetic.js';
 import { beamSearch } from '../../src/backsample/beam.js';
 import { sampleGuided } from '../../src/backsample/guided.js';
-import { readTurn, startOf } from '../../src/backsample/start.js';
+import { readTurn, startOf } from '../../src/steer/start.js';
 import type { Guide } from '../../src/backsample/steering.js';
-import { hiddenStateHook } from '../../src/backsample/steering.js';
+import { hiddenStateHook } from '../../src/model/hooks.js';
 import { tidy } from '../../src/engine/tidy.js';
 import { BadInputError, CancelledError } from '../../src/errors.js';
 import { cosine } from '../../src/eval/stats.js';
@@ -35,7 +35,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** cos(h, direction) at hidden_states[layer] for each chosen token, by one full forward of start + turn. */
 async function referenceCos(tokens: number[], g: Guide): Promise<number[]> {
   const ids = [...header.tokens, ...tokens];
-  const hook = hiddenStateHook(model, g.layer);
+  const hook = hiddenStateHook(model.config.nLayers, g.layer);
   const act = tidy(() => forward(model, tf.tensor2d([ids], [1, ids.length], 'int32'), { cache: [hook] }).cache[hook]!);
   const values = await act.data();
   act.dispose();
@@ -144,7 +144,7 @@ describe('sampling loops', () => {
     const narrow = { hook: thetaY.hook, vector: new Float32Array(16).fill(1) };
     await assert.rejects(sampleArithmetic(model, { y: narrow }), oneLine(/θ_Y is 16 wide but the model's d_model is 32/));
     await assert.rejects(sampleGuided(model, { direction: narrow.vector, layer: 1 }), oneLine(/guide direction is 16 wide/));
-    await assert.rejects(sampleGuided(model, { ...guide, layer: 3 }), oneLine(/guide layer 3 is outside 0..2/));
+    await assert.rejects(sampleGuided(model, { ...guide, layer: 3 }), oneLine(/layer 3 is outside 0..2/));
     await assert.rejects(sampleGuided(model, guide, { maxNewTokens: 500 }), oneLine(/exceeds the model's 128 positions/));
     const controller = new AbortController();
     controller.abort();

@@ -103,10 +103,11 @@ describe('the loop', () => {
 
   test('an interrupted run resumes from its state file to the same result', async () => {
     const whole = await runGcg(model, { prompts: chatPrompts.slice(0, 2), target, config });
-    const statePath = join(scratch, 'state.json');
+    const state = { path: join(scratch, 'state.json'), key: 'test-run' };
     const controller = new AbortController();
-    await assert.rejects(runGcg(model, { prompts: chatPrompts.slice(0, 2), target, config, statePath, signal: controller.signal, onStep: (s) => s.step === 2 && controller.abort() }), /cancelled/);
-    const resumed = await runGcg(model, { prompts: chatPrompts.slice(0, 2), target, config, statePath });
+    await assert.rejects(runGcg(model, { prompts: chatPrompts.slice(0, 2), target, config, state, signal: controller.signal, onStep: (s) => s.step === 2 && controller.abort() }), /cancelled/);
+    const resumed = await runGcg(model, { prompts: chatPrompts.slice(0, 2), target, config, state });
+    await assert.rejects(runGcg(model, { prompts: chatPrompts.slice(0, 2), target, config, state: { ...state, key: 'another-run' } }), /belongs to a run with other inputs/);
     assert.deepEqual(resumed.bestIds, whole.bestIds);
     assert.deepEqual(resumed.history.map((h) => h.loss), whole.history.map((h) => h.loss));
   });

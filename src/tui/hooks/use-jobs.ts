@@ -38,6 +38,19 @@ export function useJobsController(): JobsController {
 
 const oldProcessPatience = 30_000;
 
+/** Asks every running job to stop and waits up to 5 s; one still finishing a long step saves and exits on its own. */
+async function stopAll(sessionDir: string, children: Map<string, ChildProcess>): Promise<void> {
+  const running = [...children.entries()];
+  const exits = running.map(([, child]) => new Promise<void>((resolve) => child.once('close', () => resolve())));
+  for (const [id, child] of running) if (child.pid) requestStop(sessionDir, id, child.pid);
+  await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  // without holding the UI open
+  for (const child of children.values()) {
+    child.stdout?.destroy();
+    child.unref();
+  }
+}
+
 export function useJobs(sessionDir: string, state: AppState, dispatch: Dispatch<Action>): JobsController {
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -105,17 +118,7 @@ export function useJobs(sessionDir: string, state: AppState, dispatch: Dispatch<
         signalProcess(child.pid, pause ? 'SIGSTOP' : 'SIGCONT');
         dispatch({ type: 'job-paused', id, paused: pause });
       },
-      async shutdown() {
-        const running = [...children.current.entries()];
-        const exits = running.map(([, child]) => new Promise<void>((resolve) => child.once('close', () => resolve())));
-        for (const [id, child] of running) if (child.pid) requestStop(sessionDir, id, child.pid);
-        await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-        // Still finishing a long step: it saves and exits on its own, without holding the UI open.
-        for (const child of children.current.values()) {
-          child.stdout?.destroy();
-          child.unref();
-        }
-      },
+      shutdown: () => stopAll(sessionDir, children.current),
     };
   }, [sessionDir, dispatch]);
 }

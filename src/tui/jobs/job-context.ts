@@ -1,5 +1,5 @@
 /** What a job runner gets from the job process: its files, a way to report, and a cancel signal. */
-import type { JobEvent, JobResult, JobSpec } from './protocol.js';
+import type { JobEvent } from './protocol.js';
 import type { jobFiles } from './job-files.js';
 
 export interface JobContext {
@@ -14,5 +14,3 @@ export interface JobContext {
    */
   checkpoint(): void;
 }
-
-export type JobRunner<S extends JobSpec = JobSpec> = (spec: S, context: JobContext) => Promise<JobResult>;

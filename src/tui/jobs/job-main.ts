@@ -12,11 +12,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { format } from 'node:util';
 import { initBackend } from '../../engine/backend.js';
 import { CancelledError, TriggerfishError } from '../../errors.js';
-import { savedSteps } from './run-gcg.js';
+import { runnerFor, savedSteps } from './runners.js';
 import { jobFiles, readSpec, writeResult } from './job-files.js';
 import type { JobEvent } from './protocol.js';
 import { encodeEvent } from './protocol.js';
-import { runnerFor } from './runners.js';
 
 export type JobOutcome = { status: 'finished' | 'cancelled' } | { status: 'failed'; error: unknown };
 

@@ -10,83 +10,38 @@
  * the UI keeps in <session>/jobs/<id>/stderr.log.
  */
 
+import type { BacksampleSpec } from '../../jobs/backsample.js';
+import type { JobEvent as RunnerEvent } from '../../jobs/common.js';
+import type { GcgSpec } from '../../jobs/gcg.js';
+import type { SteerSpec } from '../../jobs/steer.js';
+import type { VerifySpec } from '../../jobs/verify.js';
+
 export const jobKinds = ['gcg', 'verify', 'steer', 'backsample'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
-export type GcgTargetRef =
-  | { kind: 'logit'; text: string }
-  /** Aims at the δ of one vector of a vector-set file (a vector marked on the Steer screen). */
-  | { kind: 'activation'; vector: { file: string; index: number; label: string } };
-
-export interface GcgJobSpec {
-  kind: 'gcg';
+/**
+ * What the UI asks a job process to do: the job layer's spec of that kind (src/jobs, the same
+ * settings the CLI and the suite use), with the job's id and a label for the screens.
+ */
+interface JobHeader<K extends JobKind> {
+  kind: K;
   id: string;
-  model: string;
-  prompts: string[];
-  heldOut: string[];
-  target: GcgTargetRef;
-  /** The text a completion must contain to count for ASR. */
-  showsText: string;
-  steps: number;
-  searchWidth: number;
-  topK: number;
-  batchSize: number;
-  asrEvery: number;
-  initString: string;
-  seed: number;
+  /** "GCG logit", "GCG act j5-steer#1", "MELBO", ... */
+  label: string;
 }
 
-export interface VerifyJobSpec {
-  kind: 'verify';
-  id: string;
-  model: string;
-  text: string;
-  heldOut: string[];
-  showsText: string;
-  maxNewTokens: number;
-}
-
-/** Steering vectors: supervised (optimised for log p(Y)) or unsupervised (MELBO), then scored on held-out prompts. */
-export interface SteerJobSpec {
-  kind: 'steer';
-  id: string;
-  model: string;
-  method: 'supervised' | 'unsupervised';
-  /** Trained on. */
-  prompts: string[];
-  /** Steered completions and "elicits Y" counts come from these. */
-  scorePrompts: string[];
-  target: string;
-  /** MELBO sizes. */
-  count: number;
-  steps: number;
-  radius: number;
-  /** Supervised sizes (older sessions lack them: the defaults apply). */
-  supervisedRadius?: number;
-  supervisedSteps?: number;
-  maxNewTokens: number;
-}
-
-/** Backward sampling (src/backsample, steering arithmetic θ_clean + α·θ_Y) from a marked vector as θ_Y. */
-export interface BacksampleJobSpec {
-  kind: 'backsample';
-  id: string;
-  model: string;
-  vector: { file: string; index: number; label: string };
-  heldOut: string[];
-  showsText: string;
-  /** Turns per α. */
-  samples: number;
-  /** Tokens per sampled turn. */
-  sampleTokens: number;
-  /** θ_clean training steps. */
-  cleanSteps: number;
-  /** Candidates whose ASR is measured. */
-  verifyTop: number;
-  maxNewTokens: number;
-}
+export type GcgJobSpec = JobHeader<'gcg'> & GcgSpec;
+export type VerifyJobSpec = JobHeader<'verify'> & VerifySpec;
+export type SteerJobSpec = JobHeader<'steer'> & SteerSpec;
+export type BacksampleJobSpec = JobHeader<'backsample'> & BacksampleSpec;
 
 export type JobSpec = GcgJobSpec | VerifyJobSpec | SteerJobSpec | BacksampleJobSpec;
+
+/** The job layer's spec inside a UI job spec (its header taken off). */
+export function jobLayerSpec<S extends JobSpec>(spec: S): Omit<S, 'kind' | 'id' | 'label'> {
+  const { kind: _kind, id: _id, label: _label, ...rest } = spec;
+  return rest;
+}
 
 export interface Completion {
   prompt: string;
@@ -116,16 +71,16 @@ export interface RankedCandidate {
 }
 
 export type JobResult =
-  | { kind: 'gcg'; bestString: string; bestLoss: number; asr: number | null; steps: number; seconds: number; stoppedBy: 'steps' | 'asr'; samples: Completion[] }
+  | { kind: 'gcg'; bestString: string; bestLoss: number; asr: number | null; steps: number; seconds: number; stoppedBy: 'steps' | 'asr' | 'time'; samples: Completion[] }
   | { kind: 'verify'; text: string; asr: number; completions: Completion[] }
   /** `file` is the vector-set file (src/steer format) in the job folder; `cosines` is [N][N] between its vectors. */
-  | { kind: 'steer'; method: 'supervised' | 'unsupervised'; file: string; hook: string; targetLayer: number | null; vectors: VectorSummary[]; cosines: number[][] }
+  | { kind: 'steer'; method: string; file: string; hook: string; targetLayer: number | null; vectors: VectorSummary[]; cosines: number[][] }
   | { kind: 'backsample'; candidates: RankedCandidate[]; gcgInit: string[]; seconds: number };
 
+/** The job layer's log and progress events, framed by the process's own. */
 export type JobEvent =
   | { type: 'started'; job: string; kind: JobKind; pid: number; backend: string; device: string; resumedFrom: number | null }
-  | { type: 'log'; message: string }
-  | { type: 'progress'; step: number; total: number; seconds: number; loss?: number; bestLoss?: number; best?: string; asr?: number; detail?: string }
+  | RunnerEvent
   | { type: 'result'; result: JobResult }
   /** One line for the user; `internal` means a bug (the stack is in stderr.log). */
   | { type: 'error'; message: string; internal: boolean }

@@ -1,6 +1,12 @@
 /** Job specs built from the session: what each start key asks a job process to do. */
 import { BadInputError } from '../../errors.js';
 import type { JobRecord, MarkedVector, Session } from '../session/session.js';
+import { backsampleFields } from '../../jobs/backsample.js';
+import { withDefaults } from '../../jobs/fields.js';
+import { gcgFields } from '../../jobs/gcg.js';
+import { steerFields } from '../../jobs/steer.js';
+import { verifyFields } from '../../jobs/verify.js';
+import { defaultOptimisedConfig } from '../../steer/supervised.js';
 import type { BacksampleJobSpec, GcgJobSpec, JobSpec, SteerJobSpec, VerifyJobSpec } from './protocol.js';
 
 /** The number after the highest job id so far ("j3-gcg" → 4), so ids never repeat in a session. */
@@ -20,45 +26,39 @@ function heldOut(session: Session): string[] {
 
 export function gcgSpec(session: Session, id: string, target: 'logit' | MarkedVector): GcgJobSpec {
   const s = session.settings;
+  const aim = target === 'logit' ? { target: 'logit' } : { target: 'activation', vector: target.file, index: target.index };
   return {
     kind: 'gcg',
     id,
-    model: requireModel(session),
-    prompts: session.prompts.optimise,
-    heldOut: heldOut(session),
-    target: target === 'logit' ? { kind: 'logit', text: session.target } : { kind: 'activation', vector: target },
-    showsText: session.target,
-    steps: s.steps,
-    searchWidth: s.searchWidth,
-    topK: s.topK,
-    batchSize: s.batchSize,
-    asrEvery: s.asrEvery,
-    initString: ' x'.repeat(s.length).trim(),
-    seed: 0,
+    label: target === 'logit' ? 'GCG logit' : `GCG act ${target.label}`,
+    ...withDefaults(gcgFields, {
+      model: requireModel(session), prompts: session.prompts.optimise, heldOut: heldOut(session), text: session.target, ...aim,
+      steps: s.steps, searchWidth: s.searchWidth, topK: s.topK, batchSize: s.batchSize, asrEvery: s.asrEvery, length: s.length,
+    }),
   };
 }
 
 export function verifySpec(session: Session, id: string, text: string): VerifyJobSpec {
   if (text.trim() === '') throw new BadInputError('type a candidate string to verify');
-  return { kind: 'verify', id, model: requireModel(session), text, heldOut: heldOut(session), showsText: session.target, maxNewTokens: session.settings.maxNewTokens };
+  return {
+    kind: 'verify',
+    id,
+    label: 'verify',
+    ...withDefaults(verifyFields, { model: requireModel(session), candidate: text, text: session.target, heldOut: heldOut(session), maxTokens: session.settings.maxNewTokens }),
+  };
 }
 
-export function steerSpec(session: Session, id: string, method: SteerJobSpec['method']): SteerJobSpec {
+/** Supervised: the optimised vector (norm ≤ its own radius); unsupervised: MELBO. Each with δ, so GCG can aim at it. */
+export function steerSpec(session: Session, id: string, method: 'supervised' | 'unsupervised'): SteerJobSpec {
   const s = session.settings;
+  const sizes = method === 'supervised' ? { method: 'optimised', R: s.supervisedRadius ?? 16, steps: s.supervisedSteps ?? defaultOptimisedConfig.steps } : { method: 'melbo', count: s.vectors, steps: s.vectorSteps, R: s.radius };
   return {
     kind: 'steer',
     id,
-    model: requireModel(session),
-    method,
-    prompts: session.prompts.optimise,
-    scorePrompts: heldOut(session),
-    target: session.target,
-    count: s.vectors,
-    steps: s.vectorSteps,
-    radius: s.radius,
-    supervisedRadius: s.supervisedRadius,
-    supervisedSteps: s.supervisedSteps,
-    maxNewTokens: s.maxNewTokens,
+    label: method === 'supervised' ? 'optimised' : 'MELBO',
+    ...withDefaults(steerFields, {
+      model: requireModel(session), prompts: session.prompts.optimise, scorePrompts: heldOut(session), text: session.target, deltas: true, maxTokens: s.maxNewTokens, ...sizes,
+    }),
   };
 }
 
@@ -67,26 +67,16 @@ export function backsampleSpec(session: Session, id: string, vector: MarkedVecto
   return {
     kind: 'backsample',
     id,
-    model: requireModel(session),
-    vector,
-    heldOut: heldOut(session),
-    showsText: session.target,
-    samples: s.samples,
-    sampleTokens: s.sampleTokens,
-    cleanSteps: s.cleanSteps,
-    verifyTop: s.verifyTop,
-    maxNewTokens: s.maxNewTokens,
+    label: 'backsample',
+    ...withDefaults(backsampleFields, {
+      model: requireModel(session), vector: vector.file, index: vector.index, heldOut: heldOut(session), text: session.target,
+      samples: s.samples, maxTokens: s.sampleTokens, cleanSteps: s.cleanSteps, verify: s.verifyTop, asrTokens: s.maxNewTokens,
+    }),
   };
 }
 
-export function jobLabel(spec: JobSpec): string {
-  if (spec.kind === 'gcg') return spec.target.kind === 'logit' ? 'GCG logit' : `GCG act ${spec.target.vector.label}`;
-  if (spec.kind === 'steer') return spec.method === 'supervised' ? 'optimised' : 'MELBO';
-  return spec.kind;
-}
-
 export function newJobRecord(spec: JobSpec, now: string): JobRecord {
-  return { id: spec.id, kind: spec.kind, label: jobLabel(spec), spec, status: 'starting', created: now, losses: [], asrChecks: [], restarts: 0 };
+  return { id: spec.id, kind: spec.kind, label: spec.label, spec, status: 'starting', created: now, losses: [], asrChecks: [], restarts: 0 };
 }
 
 /** Jobs a process should be working on: restarted when a session is resumed. */

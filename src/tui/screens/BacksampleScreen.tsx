@@ -27,7 +27,7 @@ export function BacksampleScreen({ state, dispatch, width }: { state: AppState; 
   const theta = session.marked.at(-1);
   const ranked = job?.result?.kind === 'backsample' ? job.result.candidates : [];
   const at = Math.min(state.cursor.backsample, Math.max(0, ranked.length - 1));
-  const held = job?.spec.kind === 'backsample' ? job.spec.heldOut.length : 0;
+  const held = job?.spec.kind === 'backsample' ? (job.spec.heldOut?.length ?? 0) : 0;
 
   useInput(
     (char, key) => {

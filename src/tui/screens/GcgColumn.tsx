@@ -15,7 +15,7 @@ export function GcgColumn({ title, job, focused, width, idle }: { title: string;
     );
   }
   const p = job.progress;
-  const held = job.spec.kind === 'gcg' ? job.spec.heldOut.length : 0;
+  const held = job.spec.kind === 'gcg' ? (job.spec.heldOut?.length ?? 0) : 0;
   const lastAsr = job.asrChecks.at(-1);
   const asr = job.result?.kind === 'gcg' ? `${asrText(job.result.asr, held)} final` : lastAsr ? `${asrText(lastAsr.asr, held)} at step ${lastAsr.step}` : `– (every ${job.spec.kind === 'gcg' ? job.spec.asrEvery : 0} steps)`;
   const rate = p && p.step > 0 ? p.seconds / p.step : NaN;

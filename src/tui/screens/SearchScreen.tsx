@@ -54,7 +54,7 @@ export function SearchScreen({ state, dispatch, width }: { state: AppState; disp
 
   const half = Math.floor((width - 5) / 2);
   const activationJob = columns.activation?.spec;
-  const activationOn = activationJob?.kind === 'gcg' && activationJob.target.kind === 'activation' ? activationJob.target.vector.label : marked?.label;
+  const activationOn = activationJob?.kind === 'gcg' && activationJob.target === 'activation' ? activationJob.label.replace(/^GCG act /, '') : marked?.label;
   const s = session.settings;
   const activationIdle = marked ? ['not started', 'a starts it'] : ['needs a vector marked', 'on Steer (2)'];
   return (

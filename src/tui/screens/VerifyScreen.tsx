@@ -43,8 +43,8 @@ export function VerifyScreen({ state, dispatch, width }: { state: AppState; disp
 
   const first = Math.min(Math.max(0, at - candidateRows + 1), Math.max(0, list.length - candidateRows));
   const result = last?.result?.kind === 'verify' ? last.result : undefined;
-  const text = last?.spec.kind === 'verify' ? last.spec.text : '';
-  const held = last?.spec.kind === 'verify' ? last.spec.heldOut.length : 0;
+  const text = last?.spec.kind === 'verify' ? (last.spec.candidate ?? '') : '';
+  const held = last?.spec.kind === 'verify' ? (last.spec.heldOut?.length ?? 0) : 0;
   return (
     <Panel title="5 Verify" width={width}>
       <Text>{list.length === 0 ? 'No candidates yet (Search 3, Backsample 4); t types any string.' : `Candidates (${list.length}):`}</Text>

@@ -1,16 +1,20 @@
 /**
- * Job sizes for a new session: nanoGCG's and src/steer's defaults, or tiny ones with
+ * Job sizes for a new session: the GCG job's defaults (src/jobs/gcg.ts) and src/steer's, or tiny ones with
  * TRIGGERFISH_TUI_QUICK=1 (seconds per run on a toy model, for demonstrations and the end-to-end test).
  */
+import { defaultsOf } from '../../jobs/fields.js';
+import { gcgFields } from '../../jobs/gcg.js';
 import type { SessionSettings } from './session.js';
 
+const gcg = defaultsOf(gcgFields);
+
 export const fullSettings: SessionSettings = {
-  steps: 250,
-  searchWidth: 512,
-  topK: 256,
-  batchSize: 128,
-  length: 20,
-  asrEvery: 25,
+  steps: gcg.steps,
+  searchWidth: gcg.searchWidth,
+  topK: gcg.topK,
+  batchSize: gcg.batchSize,
+  length: gcg.length,
+  asrEvery: gcg.asrEvery,
   heldOutLimit: 40,
   maxNewTokens: 24,
   vectors: 8,

@@ -9,7 +9,7 @@ export function isRunning(job: JobRecord | undefined): boolean {
 /** The newest GCG job of each target kind: the two columns of the Search screen. */
 export function searchColumns(session: Session): { logit?: JobRecord; activation?: JobRecord } {
   const gcg = session.jobs.filter((j) => j.spec.kind === 'gcg');
-  const of = (kind: 'logit' | 'activation') => gcg.findLast((j) => j.spec.kind === 'gcg' && j.spec.target.kind === kind);
+  const of = (kind: 'logit' | 'activation') => gcg.findLast((j) => j.spec.kind === 'gcg' && j.spec.target === kind);
   return { logit: of('logit'), activation: of('activation') };
 }
 
@@ -42,7 +42,8 @@ export function candidates(session: Session): Candidate[] {
 /** A vector of a finished steer job, as the Steer screen browses it. */
 export interface BrowsedVector extends VectorSummary {
   job: string;
-  method: 'supervised' | 'unsupervised';
+  /** The steer job's method: optimised (supervised) or melbo (unsupervised). */
+  method: string;
   file: string;
   /** Cosine similarity to the other vectors of its set, by index. */
   cosines: number[];

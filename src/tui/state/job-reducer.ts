@@ -31,7 +31,7 @@ function resultLine(name: string, r: JobResult, held: number): string {
 
 export function jobReducer(job: JobRecord, action: JobAction, quitting: boolean): { job: JobRecord; line?: string } {
   const name = `${job.label} (${job.id})`;
-  const held = job.spec.kind === 'gcg' ? job.spec.heldOut.length : 0;
+  const held = job.spec.kind === 'gcg' ? (job.spec.heldOut?.length ?? 0) : 0;
   switch (action.type) {
     case 'job-restarting':
       return { job: { ...job, status: 'starting', restarts: job.restarts + 1, error: undefined } };

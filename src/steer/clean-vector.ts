@@ -6,25 +6,24 @@
  * ‖θ‖ ≤ R. Minibatches of turns are drawn by the seeded generator, a fresh shuffle per pass.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { AdamWConfig } from '../engine/adamw.js';
-import { adamwStep, disposeAdamWState, newAdamWState } from '../engine/adamw.js';
 import { tidy } from '../engine/tidy.js';
-import { BadInputError, throwIfAborted } from '../errors.js';
+import { BadInputError } from '../errors.js';
 import type { Hooks } from '../model/hooks.js';
 import { steeringHook } from '../model/hooks.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { maxSequence } from '../model/language-model.js';
 import { forward } from '../model/transformer.js';
 import { cleanPrompts } from '../prompts/clean.js';
-import { defaultLayers, sourceHook } from '../steer/layers.js';
-import { leftPad } from '../steer/prompts.js';
-import { randomOnSphere, toBall } from '../steer/sphere.js';
-import type { VectorSet } from '../steer/vector-set.js';
-import { makeVectorSet } from '../steer/vector-set.js';
+import { defaultLayers, sourceHook } from './layers.js';
+import { leftPad } from './prompts.js';
+import { randomOnSphere, toBall } from './sphere.js';
+import type { VectorSet } from './vector-set.js';
+import type { StepObjective } from './train-vector.js';
+import { trainVector } from './train-vector.js';
+import { makeVectorSet } from './vector-set.js';
 import { Random } from '../util/random.js';
 import type { StartKind } from './start.js';
 import { startOf, turnTokens } from './start.js';
-import { yieldToEventLoop } from '../engine/yield.js';
 
 export interface CleanVectorConfig {
   /** Largest norm θ_clean may have (default 4, MELBO's reference radius). */
@@ -152,55 +151,44 @@ export async function trainCleanVector(
   const { sequences, skip } = turnSequences(model, turns, c.start);
   const rng = new Random(`clean-vector:${c.seed}`);
   const initNorm = c.initNorm ?? c.R / 10;
-  const init = randomOnSphere(model.config.dModel, initNorm, rng.fork('init'));
-  const theta = tf.variable(init, true, undefined, 'float32');
-  init.dispose();
-  const adam: AdamWConfig = { lr: c.lr, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, amsgrad: true };
-  const state = newAdamWState();
+  const init = randomOnSphere(model.config.dModel, initNorm, rng.fork('init')); // forked before 'batches': the streams depend on the order
   const order = rng.fork('batches');
   let queue: number[] = [];
-  const history: number[] = [];
-  try {
-    for (let step = 1; step <= c.steps; step++) {
-      await yieldToEventLoop();
-      throwIfAborted(options.signal, 'θ_clean training');
-      const begin = performance.now();
-      if (queue.length < Math.min(c.batchSize, sequences.length)) queue = [...queue, ...order.shuffle(sequences.map((_, i) => i))];
-      const picked = queue.splice(0, Math.min(c.batchSize, sequences.length));
-      const batch = turnBatch(model, picked.map((i) => sequences[i]!), skip);
-      const { value, grad } = tidy(() =>
-        tf.valueAndGrad((x: tf.Tensor) => tf.neg(batchLogLik(model, batch, [[hook, steeringHook(x as tf.Tensor1D)]])) as tf.Scalar)(theta),
-      );
-      disposeTurnBatch(batch);
-      adamwStep(new Map([['theta', theta]]), new Map([['theta', grad]]), state, adam);
-      grad.dispose();
-      const inBall = tidy(() => toBall(theta, c.R));
-      theta.assign(inBall);
-      inBall.dispose();
-      const logLik = -(await value.data())[0]!;
-      value.dispose();
-      history.push(logLik);
-      options.onProgress?.({ step, steps: c.steps, logLik, msPerStep: performance.now() - begin });
-    }
-    const vector = (await theta.data()) as Float32Array;
-    const [before, after] = [
-      await cleanLogLikelihood(model, turns, { start: c.start, batchSize: c.batchSize }),
-      await cleanLogLikelihood(model, turns, { start: c.start, theta: { hook, vector }, batchSize: c.batchSize }),
-    ];
-    return await makeVectorSet(model, {
-      kind: 'clean-prompts',
-      hook,
-      settings: {
-        R: c.R, steps: c.steps, lr: c.lr, source, batchSize: c.batchSize, start: c.start, initNorm, seed: c.seed,
-        turns: turns.length, logLikWithout: before, logLikWith: after,
-      },
-      vectors: [vector],
-      meta: [{ label: 'clean prompts', objective: after, history }],
-    });
-  } finally {
-    disposeAdamWState(state);
-    theta.dispose();
-  }
+  /** Each step's minibatch: the next turns of a reshuffled queue (every turn once per pass). */
+  const minibatch = (): StepObjective => {
+    if (queue.length < Math.min(c.batchSize, sequences.length)) queue = [...queue, ...order.shuffle(sequences.map((_, i) => i))];
+    const picked = queue.splice(0, Math.min(c.batchSize, sequences.length));
+    const batch = turnBatch(model, picked.map((i) => sequences[i]!), skip);
+    return { value: (theta) => batchLogLik(model, batch, [[hook, steeringHook(theta)]]), dispose: () => disposeTurnBatch(batch) };
+  };
+  return trainVector({
+    init,
+    objective: minibatch,
+    project: (theta) => toBall(theta, c.R),
+    optimiser: 'amsgrad',
+    lr: c.lr,
+    steps: c.steps,
+    what: 'θ_clean training',
+    ...(options.signal && { signal: options.signal }),
+    onProgress: (p) => options.onProgress?.({ step: p.step, steps: p.steps, logLik: p.objective, msPerStep: p.msPerStep }),
+    finish: async (theta, history) => {
+      const vector = (await theta.data()) as Float32Array;
+      const [before, after] = [
+        await cleanLogLikelihood(model, turns, { start: c.start, batchSize: c.batchSize }),
+        await cleanLogLikelihood(model, turns, { start: c.start, theta: { hook, vector }, batchSize: c.batchSize }),
+      ];
+      return makeVectorSet(model, {
+        kind: 'clean-prompts',
+        hook,
+        settings: {
+          R: c.R, steps: c.steps, lr: c.lr, source, batchSize: c.batchSize, start: c.start, initNorm, seed: c.seed,
+          turns: turns.length, logLikWithout: before, logLikWith: after,
+        },
+        vectors: [vector],
+        meta: [{ label: 'clean prompts', objective: after, history }],
+      });
+    },
+  });
 }
 
 function checkConfig(c: CleanVectorConfig, nLayers: number): void {

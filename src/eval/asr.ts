@@ -5,8 +5,8 @@
 import type { EngineName } from '../engine/engine.js';
 import { generateText } from '../model/generate-text.js';
 import type { LanguageModel } from '../model/language-model.js';
-import type { Placement } from './config.js';
-import { placeOptim } from './layout.js';
+import type { Placement } from './placement.js';
+import { placeOptim } from './placement.js';
 
 export type ShowsY = (completion: string, prompt: string) => boolean;
 
