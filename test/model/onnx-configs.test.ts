@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { tidy } from '../../src/engine/tidy.js';
 import { parseConfig } from '../../src/model/config.js';
 import { hfConfigFor, initParams } from '../../src/model/init.js';
 import type { ModelSize } from '../../src/model/init.js';
@@ -35,7 +36,7 @@ for (const [name, size, patch] of variants) {
     if (patch.attention_bias) assert.ok(model.params.blocks[0]!.bO && model.params.blocks[0]!.bQkv && model.params.blocks[0]!.bIn);
     const ids = [[1, 5, 9, 63, 2, 7, 7, 30]];
     const got = await onnxForward(model, { ids }, { returnKv: true });
-    const want = tf.tidy(() => forward(model, tf.tensor2d(ids, undefined, 'int32'), { returnKv: true }));
+    const want = tidy(() => forward(model, tf.tensor2d(ids, undefined, 'int32'), { returnKv: true }));
     assert.ok(maxAbsDiff(got.logits!.data, await want.logits!.data()) < 1e-4);
     for (let l = 0; l < config.nLayers; l++) {
       assert.ok(maxAbsDiff(got.kv!.keys[l]!.data as Float32Array, await want.kv!.keys[l]!.data()) < 1e-4, `keys of layer ${l}`);
