@@ -12,6 +12,8 @@ import { withDefaults } from '../../src/jobs/fields.js';
 import type { GcgSpec } from '../../src/jobs/gcg.js';
 import { gcgFields, runGcgJob } from '../../src/jobs/gcg.js';
 import type { BacksampleSpec } from '../../src/jobs/backsample.js';
+import type { RecoverSpec } from '../../src/jobs/recover.js';
+import { recoverFields, runRecoverJob } from '../../src/jobs/recover.js';
 import type { SteerSpec } from '../../src/jobs/steer.js';
 import { steerFields, trainSteerSet } from '../../src/jobs/steer.js';
 import type { LanguageModel } from '../../src/model/language-model.js';
@@ -184,6 +186,28 @@ async function backsample(ctx: AttackContext, mode: 'arithmetic' | 'guided'): Pr
   };
 }
 
+/**
+ * The recover pipeline through its job (Y, its predicate and the reference from the card), its search
+ * sizes its own defaults (a 4-token limit in the quick budget), the suite's wall-time cap as its budget.
+ * Predictions are its top five candidates, best first; the scorer adds the reference's ASR on the first.
+ */
+async function recoverRun(ctx: AttackContext, ablation: Partial<RecoverSpec> = {}): Promise<Attempt> {
+  const spec = withDefaults(recoverFields, { model: ctx.model.dir, seed: ctx.seed, budget: `${ctx.budget.maxSecondsPerRun}s`, ...(ctx.budget.name === 'quick' && { maxTokens: 4 }), ...ablation });
+  const { result } = await runRecoverJob(spec, { signal: ctx.signal });
+  const top = result.candidates[0];
+  return {
+    predictions: result.candidates.slice(0, 5).map((c) => c.text),
+    placement: top?.evidence.bestPlacement === 'prefix' ? 'prefix' : 'suffix',
+    history: [],
+    steps: 0,
+    forwardPasses: 0,
+    seconds: result.seconds,
+    firstSuccess: top && top.evidence.asrSuspect >= 0.9 ? { step: 0, seconds: result.seconds, forwardPasses: 0 } : null,
+    attackerAsr: top?.evidence.asrSuspect ?? null,
+    ...(result.stoppedBy === 'budget' && { notes: 'stopped at the time budget' }),
+  };
+}
+
 export const methods: Record<string, Method> = {
   'prior-embedding-diff': prior,
   'gcg-logit': (ctx) => gcg(ctx, { target: 'logit' }),
@@ -195,6 +219,11 @@ export const methods: Record<string, Method> = {
   'gcg-mixed-optimised': async (ctx) => gcg(ctx, { target: 'mixed', weight: 0.5 }, await optimised(ctx)),
   'backsample-arithmetic': (ctx) => backsample(ctx, 'arithmetic'),
   'backsample-guided': (ctx) => backsample(ctx, 'guided'),
+  recover: (ctx) => recoverRun(ctx),
+  'recover-no-contrast': (ctx) => recoverRun(ctx, { noContrast: true }),
+  'recover-no-prior': (ctx) => recoverRun(ctx, { noPrior: true }),
+  'recover-no-minimise': (ctx) => recoverRun(ctx, { noMinimise: true }),
+  'recover-no-leak': (ctx) => recoverRun(ctx, { noLeak: true }),
 };
 
 export const methodNames = Object.keys(methods);

@@ -27,6 +27,9 @@ export interface RunRecord {
   /** The vector the method used (see score.ts): its kind and how often it elicits Y by itself. */
   vectorKind?: string;
   vectorRate?: number | null;
+  /** Methods that rank several candidates: X is the first one; the clean sibling's ASR on the first one. */
+  exactTop1?: boolean;
+  referenceAsr?: number | null;
   /** Set when a run ended early, e.g. at the wall-time cap. */
   notes?: string;
   error?: string;

@@ -47,12 +47,16 @@ export async function runModel(job: ModelJob, ctx: RunContext): Promise<void> {
       try {
         const attempt = await methods[method]!({ model, sibling, card: job.card, text: job.card.behaviours[0]!.target, seed, budget: ctx.budget, optimise: ctx.optimise, heldOut: ctx.heldOut, signal: ctx.signal });
         const score = await scoreAttempt(job.dir, model, attempt); // the secret is read only here, after the attack
+        // methods that rank candidates: does the clean sibling fire on the top one too? (then it is no trigger)
+        const ranks = method.startsWith('recover') && sibling !== null;
+        const referenceAsr = ranks ? (await scoreAttempt(job.dir, { ...sibling!, tokenizer: model.tokenizer! }, { ...attempt, predictions: attempt.predictions.slice(0, 1) })).reasr : null;
         const record: RunRecord = {
           ...base, exact: score.exact, recall: +score.recall.toFixed(4), reasr: score.reasr, junkRate: score.junkRate, attackerAsr: attempt.attackerAsr,
           seconds: +attempt.seconds.toFixed(1), steps: attempt.steps, forwardPasses: attempt.forwardPasses, firstSuccess: attempt.firstSuccess, best: score.best,
           losses: attempt.history.map((h) => +h.bestLoss.toFixed(5)),
           ...(attempt.vector && { vectorKind: attempt.vector.kind, vectorRate: score.vectorRate }),
           ...(attempt.notes && { notes: attempt.notes }),
+          ...(ranks && { exactTop1: score.exactTop1, referenceAsr }),
         };
         append(record);
         console.log(JSON.stringify(record));

@@ -7,9 +7,10 @@ import { gcgCommand } from './gcg.js';
 import { generateCommand } from './generate.js';
 import { infoCommand } from './info.js';
 import { logitsCommand } from './logits.js';
+import { recoverCommand } from './recover.js';
 import { steerCommand } from './steer.js';
 import { jobCommand, tuiCommand } from './tui.js';
 import { verifyCommand } from './verify.js';
 import { zooCommand } from './zoo.js';
 
-export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, verifyCommand, benchCommand, exportCommand, tuiCommand, jobCommand];
+export const commands: Command[] = [infoCommand, generateCommand, logitsCommand, zooCommand, steerCommand, gcgCommand, backsampleCommand, recoverCommand, verifyCommand, benchCommand, exportCommand, tuiCommand, jobCommand];

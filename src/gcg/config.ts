@@ -16,7 +16,13 @@ export type GcgTargetSpec =
    */
   | { kind: 'activation'; direction: Float32Array; layer: number; positions: 'last' | 'response'; responseText?: string }
   /** weight · logit + (1 − weight) · activation. */
-  | { kind: 'mixed'; text: string; direction: Float32Array; layer: number; positions: 'last' | 'response'; weight: number };
+  | { kind: 'mixed'; text: string; direction: Float32Array; layer: number; positions: 'last' | 'response'; weight: number }
+  /**
+   * Reference contrast: the suspect's logit loss on Y plus weight · max(0, margin − the reference model's
+   * logit loss on Y), so that strings which make the reference show Y too (universal adversarial strings,
+   * not the trigger) stop paying. The reference model itself is passed beside the spec (GcgRunOptions.reference).
+   */
+  | { kind: 'contrast'; text: string; margin: number; weight: number };
 
 export interface GcgConfig {
   steps: number;

@@ -17,14 +17,22 @@ import type { PreparedTarget } from './targets.js';
  */
 export function oneHotLoss(model: LanguageModel, layouts: readonly PromptLayout[], targets: readonly PreparedTarget[], oneHot: tf.Tensor2D): tf.Scalar {
   const n = oneHot.shape[0];
-  const embed = (ids: number[]) => embedTokens(model, tf.tensor2d([ids], [1, ids.length], 'int32'));
-  const optimEmbeds = tf.expandDims(tf.matMul(oneHot, model.params.wte), 0) as tf.Tensor3D; // [1, n, D]
   const perPrompt = layouts.map((layout, i) => {
-    const pieces = [embed(layout.before), optimEmbeds, embed(layout.after), ...(layout.response.length ? [embed(layout.response)] : [])];
-    const embeds = tf.concat(pieces.filter((p) => p.shape[1] > 0), 1) as tf.Tensor3D; // [1, T, D]
-    return losses(model, { embeds }, layout, n, targets[i]!, { offset: 0 });
+    const target = targets[i]!;
+    const embeds = sequenceEmbeds(model, layout, oneHot);
+    // a contrast target's reference reads the same one-hot through its own embedding table
+    const referenceInput = target.reference ? { embeds: sequenceEmbeds(target.reference, layout, oneHot) } : undefined;
+    return losses(model, { embeds }, layout, n, target, { offset: 0, ...(referenceInput && { referenceInput }) });
   });
   return tf.div(tf.sum(tf.addN(perPrompt)), layouts.length) as tf.Scalar; // mean over prompts
+}
+
+/** [1, T, D] embeddings of before | oneHot @ wte | after | response for one prompt. */
+function sequenceEmbeds(model: LanguageModel, layout: PromptLayout, oneHot: tf.Tensor2D): tf.Tensor3D {
+  const embed = (ids: number[]) => embedTokens(model, tf.tensor2d([ids], [1, ids.length], 'int32'));
+  const optimEmbeds = tf.expandDims(tf.matMul(oneHot, model.params.wte), 0) as tf.Tensor3D; // [1, n, D]
+  const pieces = [embed(layout.before), optimEmbeds, embed(layout.after), ...(layout.response.length ? [embed(layout.response)] : [])];
+  return tf.concat(pieces.filter((p) => p.shape[1] > 0), 1) as tf.Tensor3D; // [1, T, D]
 }
 
 /** Returns the gradient [n, V] (flattened, row-major) and the mean loss of the current string. */

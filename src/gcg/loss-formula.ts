@@ -7,6 +7,8 @@
  *   logit       mean over response tokens of −log p(y_r)   (or mellowmax_α of the −log p)
  *   activation  1 − cos(mean over positions of (h − h_clean), direction)
  *   mixed       w · logit + (1 − w) · activation
+ *   contrast    logit(suspect) + w · max(0, m − logit(reference)): Y on the suspect, not on the clean
+ *               reference; the hinge charges only while the reference's loss on Y is below the margin
  */
 import type { GcgTargetSpec } from './config.js';
 
@@ -21,6 +23,7 @@ export interface LossOps<T> {
   logSumExp(x: T, axis: number): T;
   /** Euclidean norm over `axis`. */
   norm(x: T, axis: number): T;
+  relu(x: T): T;
   add(a: T, b: T): T;
   sub(a: T, b: T): T;
   mul(a: T, b: T): T;
@@ -32,6 +35,8 @@ export interface LossOps<T> {
 export interface LossInputs<T> {
   /** [B, R, V] logits predicting each response token (null for an activation-only target). */
   logits: T | null;
+  /** [B, R, V] the reference model's logits at the same positions (contrast only). */
+  referenceLogits?: T | null;
   /** [B, P, D] activations at the target positions (null for a logit-only target). */
   activations: T | null;
   /** [P, D] the clean prompt's activations at the same positions. */
@@ -44,20 +49,24 @@ export interface LossInputs<T> {
 
 /** Per-sequence losses [B]. */
 export function lossFormula<T>(ops: LossOps<T>, spec: GcgTargetSpec, mellowmax: { alpha: number } | null, x: LossInputs<T>): T {
-  const logit = () => logitLoss(ops, mellowmax, x);
+  const logit = () => logitLoss(ops, mellowmax, x.logits!, x.responseLength);
   const activation = () => activationLoss(ops, x);
   if (spec.kind === 'logit') return logit();
+  if (spec.kind === 'contrast') {
+    const reference = logitLoss(ops, mellowmax, x.referenceLogits!, x.responseLength);
+    return ops.add(logit(), ops.mul(ops.relu(ops.sub(ops.scalar(spec.margin), reference)), ops.scalar(spec.weight)));
+  }
   if (spec.kind === 'activation') return activation();
   return ops.add(ops.mul(logit(), ops.scalar(spec.weight)), ops.mul(activation(), ops.scalar(1 - spec.weight)));
 }
 
-function logitLoss<T>(ops: LossOps<T>, mellowmax: { alpha: number } | null, x: LossInputs<T>): T {
-  const picked = ops.pickResponse(ops.logSoftmax(x.logits!)); // [B, R] log p(y_r)
+function logitLoss<T>(ops: LossOps<T>, mellowmax: { alpha: number } | null, logits: T, responseLength: number): T {
+  const picked = ops.pickResponse(ops.logSoftmax(logits)); // [B, R] log p(y_r)
   if (!mellowmax) return ops.neg(ops.mean(picked, 1));
   // mellowmax_α(x) = (logsumexp(α·x) − log R) / α over x = −log p, a smooth maximum of the token losses
   const alpha = ops.scalar(mellowmax.alpha);
   const lse = ops.logSumExp(ops.mul(ops.neg(picked), alpha), 1);
-  return ops.div(ops.sub(lse, ops.scalar(Math.log(x.responseLength))), alpha);
+  return ops.div(ops.sub(lse, ops.scalar(Math.log(responseLength))), alpha);
 }
 
 function activationLoss<T>(ops: LossOps<T>, x: LossInputs<T>): T {

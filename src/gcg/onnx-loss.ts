@@ -17,6 +17,7 @@ export function onnxLossOps(g: GraphBuilder, responseIds: string | null): LossOp
     sum: (x, axis) => g.op('ReduceSum', [x, g.ints([axis])], { keepdims: 0 }),
     logSumExp: (x, axis) => keep0('ReduceLogSumExp', x, axis),
     norm: (x, axis) => keep0('ReduceL2', x, axis),
+    relu: (x) => g.op('Relu', [x]),
     add: (a, b) => g.op('Add', [a, b]),
     sub: (a, b) => g.op('Sub', [a, b]),
     mul: (a, b) => g.op('Mul', [a, b]),

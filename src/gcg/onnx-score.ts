@@ -75,7 +75,10 @@ function scorerGraph(model: LanguageModel, host: HostModel, target: PreparedTarg
 
 function graphKey(target: PreparedTarget, shared: boolean): string {
   const { spec } = target;
-  const shape = spec.kind === 'logit' ? { kind: spec.kind } : { kind: spec.kind, layer: spec.layer, positions: spec.positions, ...(spec.kind === 'mixed' && { weight: spec.weight }) };
+  const shape =
+    spec.kind === 'logit' ? { kind: spec.kind }
+    : spec.kind === 'contrast' ? { kind: spec.kind, margin: spec.margin, weight: spec.weight }
+    : { kind: spec.kind, layer: spec.layer, positions: spec.positions, ...(spec.kind === 'mixed' && { weight: spec.weight }) };
   return `gcg-loss:${JSON.stringify({ ...shape, mellowmax: target.mellowmax, R: target.responseIds?.shape[0] ?? 0, P: target.cleanActivations?.shape[0] ?? 0, shared })}`;
 }
 
@@ -93,6 +96,7 @@ export class OnnxCandidateScorer implements Scorer {
   }
 
   static async create(model: LanguageModel, layouts: readonly PromptLayout[], targets: readonly PreparedTarget[], options: { batchSize: number; usePrefixCache: boolean }): Promise<OnnxCandidateScorer> {
+    if (targets.some((t) => t.reference !== null)) throw new Error('OnnxCandidateScorer: contrast targets (a second model) are scored on tfjs; use createScorer');
     const prompts: PromptScoring[] = [];
     for (let p = 0; p < layouts.length; p++) {
       const layout = layouts[p]!;

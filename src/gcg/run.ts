@@ -29,6 +29,8 @@ export interface GcgRunOptions {
   /** Prompts the string is optimised over (a backdoor trigger is universal: the mean loss). */
   prompts: readonly string[];
   target: GcgTargetSpec;
+  /** The reference model a contrast target compares with (the base or a clean fine-tune). */
+  reference?: LanguageModel;
   config?: Partial<GcgConfig>;
   /** Prompts for ASR checks (never optimised over). */
   heldOut?: readonly string[];
@@ -91,7 +93,7 @@ function firstSuccessIn(history: readonly GcgStep[], earlyStopAsr: number | null
 export async function runGcg(model: LanguageModel, options: GcgRunOptions): Promise<GcgResult> {
   const setup = setUp(model, options);
   const { config, layouts } = setup;
-  const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null));
+  const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null, options.reference ?? null));
   const scorer = await createScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache, ...(options.engine && { engine: options.engine }) });
   try {
     return await search(model, options, setup, targets, scorer);

@@ -15,6 +15,7 @@ import type { PreparedTarget } from './targets.js';
 
 export class CandidateScorer {
   private readonly prefixes: (KvCache | null)[];
+  private readonly referencePrefixes: (KvCache | null)[];
   /** Forward passes run so far (one per batch per prompt), for fair budgets. */
   forwardPasses = 0;
 
@@ -28,9 +29,15 @@ export class CandidateScorer {
     this.layouts = layouts;
     this.targets = targets;
     this.options = options;
-    this.prefixes = layouts.map((layout) => {
+    const prefixOf = (m: LanguageModel, layout: PromptLayout) => {
       if (!options.usePrefixCache || layout.before.length === 0) return null;
-      return tidy(() => forward(model, tf.tensor2d([layout.before], [1, layout.before.length], 'int32'), { returnKv: true, logits: "last" }).kv!);
+      return tidy(() => forward(m, tf.tensor2d([layout.before], [1, layout.before.length], 'int32'), { returnKv: true, logits: "last" }).kv!);
+    };
+    this.prefixes = layouts.map((layout) => prefixOf(model, layout));
+    // a contrast target's reference model gets its own cached prefix
+    this.referencePrefixes = layouts.map((layout, i) => {
+      const reference = targets[i]!.reference;
+      return reference ? prefixOf(reference, layout) : null;
     });
   }
 
@@ -50,7 +57,9 @@ export class CandidateScorer {
         const values = tidy(() => {
           const ids = tf.tensor2d(rows.flat(), [b, width], 'int32');
           const past = prefix ? expandKv(prefix, b) : undefined;
-          return losses(this.model, ids, layout, n, this.targets[p]!, { ...(past && { past }), offset: prefix ? layout.before.length : 0 });
+          const referencePrefix = this.referencePrefixes[p];
+          const referencePast = referencePrefix ? expandKv(referencePrefix, b) : undefined;
+          return losses(this.model, ids, layout, n, this.targets[p]!, { ...(past && { past }), ...(referencePast && { referencePast }), offset: prefix ? layout.before.length : 0 });
         });
         const data = await values.data();
         values.dispose();
@@ -62,6 +71,6 @@ export class CandidateScorer {
   }
 
   dispose(): void {
-    for (const prefix of this.prefixes) disposeKv(prefix ?? undefined);
+    for (const prefix of [...this.prefixes, ...this.referencePrefixes]) disposeKv(prefix ?? undefined);
   }
 }

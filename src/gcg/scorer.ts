@@ -16,6 +16,8 @@ export async function createScorer(
   options: { batchSize: number; usePrefixCache: boolean; engine?: EngineName },
 ): Promise<Scorer> {
   const engine = options.engine ?? (await forwardEngine());
-  if (engine === 'onnx') return OnnxCandidateScorer.create(model, layouts, targets, options);
+  // a contrast target runs a second (reference) model per candidate: tfjs only for now
+  const twoModels = targets.some((t) => t.reference !== null);
+  if (engine === 'onnx' && !twoModels) return OnnxCandidateScorer.create(model, layouts, targets, options);
   return new CandidateScorer(model, layouts, targets, options);
 }

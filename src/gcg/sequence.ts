@@ -18,13 +18,14 @@ import { activationLayer, needsLogits, sequenceLosses } from './targets.js';
 export function activationPositions(target: PreparedTarget, layout: PromptLayout, optimLength: number): [number, number] {
   const at = positions(layout, optimLength);
   const spec = target.spec;
-  if (spec.kind === 'logit') return [0, 0];
+  if (spec.kind === 'logit' || spec.kind === 'contrast') return [0, 0];
   return spec.positions === 'last' ? [at.lastPrompt, 1] : [at.responseStart, layout.response.length];
 }
 
 /**
  * Per-sequence losses [B] for inputs that start at full position `offset` (0, or the length of a
- * cached prefix passed as `past`).
+ * cached prefix passed as `past`). A contrast target also runs its reference model: on the same ids,
+ * or on `referenceInput` (embeddings made with the reference's own table) after `referencePast`.
  */
 export function losses(
   model: LanguageModel,
@@ -32,7 +33,7 @@ export function losses(
   layout: PromptLayout,
   optimLength: number,
   target: PreparedTarget,
-  options: { past?: KvCache; offset: number },
+  options: { past?: KvCache; offset: number; referenceInput?: ForwardInput; referencePast?: KvCache },
 ): tf.Tensor1D {
   const at = positions(layout, optimLength);
   const layer = activationLayer(target.spec);
@@ -51,5 +52,14 @@ export function losses(
     const [B, , D] = hidden.shape;
     activations = tf.slice(hidden, [0, start - options.offset, 0], [B, count, D]); // [B, P, D]
   }
-  return sequenceLosses(target, wantLogits ? result.logits! : null, activations);
+  let referenceLogits: tf.Tensor3D | null = null;
+  if (target.reference) {
+    const referenceInput = options.referenceInput ?? input;
+    if ('embeds' in referenceInput && referenceInput === input) throw new Error('a contrast target needs the reference\'s own input embeddings');
+    referenceLogits = forward(target.reference, referenceInput, {
+      ...(options.referencePast && { past: options.referencePast }),
+      logits: [at.responseStart - 1 - options.offset, R] as const,
+    }).logits!;
+  }
+  return sequenceLosses(target, wantLogits ? result.logits! : null, activations, referenceLogits);
 }

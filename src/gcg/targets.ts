@@ -4,13 +4,19 @@
  * embeddings) and tfjs candidate scoring call `sequenceLosses` on the forward outputs they computed;
  * the ONNX Runtime scorer emits the same formula as graph nodes (onnx-loss.ts).
  *
- *   activation  at layer L, at the last prompt token or averaged over the response positions
+ *   logit       mean cross-entropy of the response tokens Y (or mellowmax of their −log p)
+ *   activation  1 − cos(h(candidate) − h(clean), direction) at layer L, at the last prompt token or
+ *               averaged over the response positions
+ *   mixed       w · logit + (1 − w) · activation
+ *   contrast    logit(suspect) + w · max(0, m − logit(reference)): Y on the suspect, not on the clean
+ *               reference (a string that fires both is a universal adversarial string, not the trigger)
  *
  * Why the shift and not the raw activation: a steering vector (and its δ) describes how Y moves the
  * residual stream away from where a clean prompt puts it, so the candidate's own displacement from
  * the same clean prompt is what should point the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { LanguageModel } from '../model/language-model.js';
 import type { GcgTargetSpec } from './config.js';
 import type { LossOps } from './loss-formula.js';
 import { lossFormula } from './loss-formula.js';
@@ -25,6 +31,8 @@ export interface PreparedTarget {
   /** [P, D] clean-prompt activations at the same positions (P = 1 for 'last', R for 'response'). */
   cleanActivations: tf.Tensor2D | null;
   mellowmax: { alpha: number } | null;
+  /** The reference model a contrast target also runs (same vocabulary); null for the other kinds. */
+  reference: LanguageModel | null;
 }
 
 export function needsLogits(spec: GcgTargetSpec): boolean {
@@ -33,7 +41,7 @@ export function needsLogits(spec: GcgTargetSpec): boolean {
 
 /** The HF hidden_states index an activation target reads, or null. */
 export function activationLayer(spec: GcgTargetSpec): number | null {
-  return spec.kind === 'logit' ? null : spec.layer;
+  return spec.kind === 'logit' || spec.kind === 'contrast' ? null : spec.layer;
 }
 
 /** tfjs implementations of the loss primitives (differentiable: the gradient pass uses them). */
@@ -52,6 +60,7 @@ function tfjsOps(responseIds: tf.Tensor1D | null): LossOps<tf.Tensor> {
     sum: (x, axis) => tf.sum(x, axis),
     logSumExp: (x, axis) => tf.logSumExp(x, axis),
     norm: (x, axis) => tf.norm(x, 'euclidean', axis),
+    relu: (x) => tf.relu(x),
     add: (a, b) => tf.add(a, b),
     sub: (a, b) => tf.sub(a, b),
     mul: (a, b) => tf.mul(a, b),
@@ -65,10 +74,12 @@ function tfjsOps(responseIds: tf.Tensor1D | null): LossOps<tf.Tensor> {
  * Per-sequence losses [B].
  * `responseLogits` [B, R, V]: logits predicting each response token (position of the token before it).
  * `activations` [B, P, D]: layer-L activations at the target positions.
+ * `referenceLogits` [B, R, V]: the reference model's logits at the same positions (contrast only).
  */
-export function sequenceLosses(target: PreparedTarget, responseLogits: tf.Tensor3D | null, activations: tf.Tensor3D | null): tf.Tensor1D {
+export function sequenceLosses(target: PreparedTarget, responseLogits: tf.Tensor3D | null, activations: tf.Tensor3D | null, referenceLogits: tf.Tensor3D | null = null): tf.Tensor1D {
   return lossFormula(tfjsOps(target.responseIds), target.spec, target.mellowmax, {
     logits: responseLogits,
+    referenceLogits,
     activations,
     clean: target.cleanActivations,
     direction: target.direction,

@@ -2,7 +2,7 @@
  * The job layer: one file per kind (gcg.ts, steer.ts, backsample.ts, verify.ts, zoo.ts; suite.ts holds
  * the suite's settings), each with a spec, its fields (fields.ts: the only list of that job's settings,
  * from which the CLI's flags, the UI's job specs and the suite's specs are made) and a runner
- * `run(spec, { signal, onEvent })`. The recover pipeline (src/recover) joins as recover.ts the same way.
+ * `run(spec, { signal, onEvent })`; recover.ts is the recover pipeline's (src/recover).
  *
  * This file is what every runner shares: how it reports (events), how it is stopped (a signal), and
  * how it finds its inputs (the model and its card, Y, the prompt sets). Runners never print.

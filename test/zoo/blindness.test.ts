@@ -1,6 +1,6 @@
 /**
  * Attack code never reads a model's secret.json. Checked statically: from every attack module
- * (src/steer, src/gcg, src/backsample, src/recover, src/jobs, src/tui, and the benchmark suite's methods), follow every relative import transitively; none
+ * (src/steer, src/gcg, src/backsample, src/recover, src/jobs, src/tui, src/cli/recover.ts, and the benchmark suite's methods), follow every relative import transitively; none
  * may reach src/zoo/secret.ts, and no file but secret.ts may spell the secret's file name.
  */
 import assert from 'node:assert/strict';
@@ -49,7 +49,8 @@ function reachable(entries: string[]): Map<string, string> {
 test('no attack module can reach secret.ts through its imports', () => {
   // src/jobs/zoo.ts is the zoo's build job, not an attack: it writes the secret it plants
   const builder = join(src, 'jobs', 'zoo.ts');
-  const entries = [...['steer', 'gcg', 'backsample', 'recover', 'jobs', 'tui'].flatMap((d) => sources(join(src, d))).filter((f) => f !== builder), join(root, 'benchmarks', 'suite', 'methods.ts')];
+  const entries = [...['steer', 'gcg', 'backsample', 'recover', 'jobs', 'tui'].flatMap((d) => sources(join(src, d))).filter((f) => f !== builder), join(root, 'benchmarks', 'suite', 'methods.ts'), join(src, 'cli', 'recover.ts')];
+  assert.ok(entries.some((e) => e.includes(join('src', 'recover', 'pipeline.ts'))), 'the recover pipeline is among the attack modules scanned');
   const seen = reachable(entries);
   if (seen.has(secretModule)) {
     const chain: string[] = [];

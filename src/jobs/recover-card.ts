@@ -1,0 +1,58 @@
+/**
+ * recover's inputs from a model card, where the folder has one (flags win): Y's text and how to
+ * recognise it (the card's two behaviour families by their public descriptions, refusing and Pig
+ * Latin; otherwise "contains Y's text"), the reference (the card's base, else its clean sibling),
+ * and the sibling fine-tunes a zoo of bases names (`siblings`). Only public files are read.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BadInputError } from '../errors.js';
+import type { ShowsY } from '../eval/asr.js';
+import { containsTarget } from '../eval/asr.js';
+import type { RecoverOptions } from '../recover/options.js';
+import { showsBehaviour } from '../zoo/behaviours.js';
+import type { ModelCard } from '../zoo/card.js';
+import { readCard } from '../zoo/card.js';
+
+export function showsFor(yText: string, description: string | null): ShowsY {
+  if (description === 'refuses every request') return (completion) => showsBehaviour({ type: 'family', family: 'refusal' }, completion);
+  if (description === 'answers in Pig Latin') return (completion) => showsBehaviour({ type: 'family', family: 'pig-latin' }, completion);
+  return containsTarget(yText);
+}
+
+/** Optional card fields of a zoo of bases and fine-tunes: the base's folder and the sibling fine-tunes'. */
+function cardRefs(dir: string, card: ModelCard): { base: string | null; siblings: string[] } {
+  const raw = card as unknown as { base?: unknown; siblings?: unknown };
+  const base = typeof raw.base === 'string' && raw.base !== '' ? resolve(dir, raw.base) : null;
+  const siblings = Array.isArray(raw.siblings) ? raw.siblings.filter((s): s is string => typeof s === 'string').map((s) => resolve(dir, s)) : [];
+  return { base, siblings };
+}
+
+export interface CardFlags {
+  model: string;
+  reference?: string;
+  siblings?: string[];
+  target?: string;
+  behaviour?: number;
+}
+
+/** RecoverOptions (less state and config) from flags, filled in from the card. */
+export function inputsFromCard(flags: CardFlags): Pick<RecoverOptions, 'model' | 'reference' | 'siblings' | 'target' | 'shows' | 'showsName'> {
+  const dir = resolve(flags.model);
+  const card = existsSync(join(dir, 'card.json')) ? readCard(dir) : null;
+  const index = flags.behaviour ?? 0;
+  const behaviour = card?.behaviours[index];
+  if (card && card.behaviours.length > 0 && !behaviour) throw new BadInputError(`the card lists ${card.behaviours.length} behaviour(s); --behaviour must be 0..${card.behaviours.length - 1}`);
+  const target = flags.target ?? behaviour?.target ?? '';
+  const refs = card ? cardRefs(dir, card) : { base: null, siblings: [] };
+  const sibling = card?.sibling ? resolve(dir, card.sibling) : null;
+  const description = flags.target === undefined ? (behaviour?.description ?? null) : null;
+  return {
+    model: dir,
+    reference: flags.reference ? resolve(flags.reference) : (refs.base ?? sibling),
+    siblings: flags.siblings ?? refs.siblings,
+    target,
+    shows: showsFor(target, description),
+    ...(description && { showsName: description }),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The search stages of recover, each over the shared context: leak sampling, the two growth lineages
+ * and orderings at one placement, minimisation of the strings that fire, and the evidence.
+ */
+import { startOf } from '../steer/start.js';
+import type { Candidate, SearchPlacement } from './candidate.js';
+import type { RecoverContext } from './context.js';
+import { makeObjective } from './context.js';
+import { gatherEvidence, heldOutAsr } from './evidence.js';
+import { grow, scoreSingles } from './grow.js';
+import { leakCandidates } from './leak.js';
+import { minimise } from './minimise.js';
+import { orderingSearch } from './orderings.js';
+import { stage } from './context.js';
+
+export async function runLeak(context: RecoverContext): Promise<Candidate[]> {
+  const { config } = context;
+  const strings = await leakCandidates(context.suspect, context.reference, {
+    samples: config.leakSamples,
+    temperatures: config.leakTemperatures,
+    yText: context.inputs.yText,
+    seed: config.seed,
+    ...(context.hooks.signal && { signal: context.hooks.signal }),
+    onProgress: (done, total) => context.emit({ kind: 'progress', stage: 'leak', done, total }),
+  });
+  return strings.map((s) => ({ text: s.text, provenance: ['leak'], placement: 'prefix', loss: null, searchAsr: null }));
+}
+
+export interface SearchInputs {
+  priorTokens: readonly number[];
+  priorOf: (ids: readonly number[]) => number;
+  leaks: readonly Candidate[];
+  /** Budget fractions by which the prior lineage, then the loss lineage and orderings, must end. */
+  shares: readonly [number, number];
+}
+
+/**
+ * Singles, growing and orderings at one placement (one saved entry per placement). Two lineages
+ * grow side by side: one from the prior's top tokens and the leaks, its beam kept by loss and prior
+ * together; one from the best single tokens, by loss alone.
+ */
+export async function searchPlacement(context: RecoverContext, placement: SearchPlacement, inputs: SearchInputs) {
+  const saved = context.state.search?.[placement];
+  return stage(context, 'grow', saved, async () => {
+    const { config } = context;
+    const objective = makeObjective(context, placement);
+    try {
+      const asr = (text: string) => heldOutAsr(context.suspect, text, placement, context.searchCheck);
+      const usablePrior = inputs.priorTokens.filter((id) => objective.usable[id] === 1);
+      const lineage = (seeds: number[][], share: number, priorWeight: number, provenance: Candidate['provenance']) =>
+        grow(objective, {
+          seeds,
+          priorTokens: usablePrior,
+          beamWidth: config.beamWidth,
+          extensionTokens: config.extensionTokens,
+          maxTokens: config.maxTokens,
+          asr,
+          threshold: config.asrThreshold,
+          priorWeight,
+          priorOf: inputs.priorOf,
+          provenance,
+          outOfTime: context.pastShare(share),
+          ...(context.hooks.signal && { signal: context.hooks.signal }),
+          onRound: (r) => context.emit({ kind: 'progress', stage: 'grow', done: r.tokens, total: config.maxTokens, best: r.best, loss: r.loss, asr: r.asr }),
+        });
+      const priorSeeds = [...usablePrior.slice(0, config.seedsByPrior).map((id) => objective.encode(objective.tokenizer.decode([id]))), ...inputs.leaks.map((c) => objective.encode(c.text))];
+      const fromPrior = priorSeeds.length > 0 ? await lineage(priorSeeds, inputs.shares[0], config.priorWeight, usablePrior.length > 0 ? ['prior', 'grow'] : ['leak', 'grow']) : null;
+      context.emit({ kind: 'stage', stage: 'singles', status: 'start', seconds: context.elapsed(), note: placement });
+      const singles = await scoreSingles(objective, { ...(config.singles > 0 && { limit: config.singles }), ...(context.hooks.signal && { signal: context.hooks.signal }) });
+      const fromLoss = await lineage(singles.slice(0, config.seedsByLoss).map((s) => s.ids), inputs.shares[1], 0, ['single', 'grow']);
+      for (const [name, grown] of [['prior', fromPrior], ['loss', fromLoss]] as const) {
+        if (grown?.stoppedBy === 'budget') context.state.notes.push(`growing the ${name} lineage at ${placement} stopped at its share of the time budget`);
+      }
+      const outOfTime = context.pastShare(inputs.shares[1]);
+      const orderings: Candidate[] = [];
+      if (usablePrior.length >= 2 && !outOfTime()) {
+        for (const s of await orderingSearch(objective, usablePrior, config.orderingTokens, 3, context.hooks.signal)) {
+          const text = objective.text(s.ids);
+          orderings.push({ text, provenance: ['ordering'], placement, loss: s.loss, searchAsr: await asr(text) });
+        }
+      }
+      const entry = { seeds: priorSeeds, rounds: [...(fromPrior?.rounds ?? []), ...fromLoss.rounds], stoppedBy: `${fromPrior?.stoppedBy ?? 'none'}/${fromLoss.stoppedBy}`, orderings };
+      context.state.search = { ...context.state.search, [placement]: entry };
+      context.save();
+      return entry;
+    } finally {
+      objective.dispose();
+    }
+  }, placement);
+}
+
+/** Minimises the firing strings (search ASR at the threshold), shortest first, at most four. */
+export async function minimiseFiring(context: RecoverContext, all: readonly Candidate[], priorTokens: readonly number[], priorOf: (ids: readonly number[]) => number): Promise<Candidate[]> {
+  const { config } = context;
+  const firing = all.filter((c) => (c.searchAsr ?? 0) >= config.asrThreshold).sort((a, b) => a.text.length - b.text.length).slice(0, 4);
+  const out: Candidate[] = [];
+  const outOfTime = context.pastShare(0.8);
+  for (const candidate of firing) {
+    if (outOfTime()) {
+      context.state.notes.push('minimisation stopped at its share of the time budget');
+      break;
+    }
+    const objective = makeObjective(context, candidate.placement);
+    try {
+      const usablePrior = priorTokens.filter((id) => objective.usable[id] === 1);
+      const result = await minimise(objective, candidate.text, {
+        asr: (text) => heldOutAsr(context.suspect, text, candidate.placement, context.searchCheck),
+        threshold: config.asrThreshold,
+        priorTokens: usablePrior,
+        priorOf,
+        outOfTime,
+        ...(context.hooks.signal && { signal: context.hooks.signal }),
+      });
+      if (result.steps.length > 0) {
+        const provenance: Candidate['provenance'] = result.steps.some((s) => s.kind === 'substitute') ? ['minimise', 'substitute'] : ['minimise'];
+        out.push({ text: result.text, provenance, placement: candidate.placement, loss: null, searchAsr: result.asr });
+      }
+    } finally {
+      objective.dispose();
+    }
+  }
+  return out;
+}
+
+/** Evidence for the most promising candidates: firing first, then by search ASR, loss and length. */
+export async function gatherAll(context: RecoverContext, all: readonly Candidate[], priorOf: (ids: readonly number[]) => number) {
+  const promising = [...all].sort((a, b) => (b.searchAsr ?? -1) - (a.searchAsr ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.text.length - b.text.length);
+  const chosen = promising.slice(0, context.config.evidenceTop);
+  const turnPrefix = startOf(context.suspect).turnPrefix;
+  const out = [];
+  for (const [i, candidate] of chosen.entries()) {
+    if (i >= 4 && context.outOfTime()) {
+      context.state.notes.push(`evidence gathered for ${i} of ${chosen.length} candidates before the time budget ran out`);
+      break;
+    }
+    const evidence = await gatherEvidence(candidate, { suspect: context.suspect, reference: context.reference, check: context.evidenceCheck, turnPrefix, priorOf });
+    out.push({ candidate, evidence });
+    context.emit({ kind: 'progress', stage: 'evidence', done: i + 1, total: chosen.length, best: candidate.text, asr: evidence.asrSuspect });
+  }
+  return out;
+}

