@@ -11,6 +11,7 @@ import { fork } from 'node:child_process';
 import { adoptChild } from '../src/util/children.js';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
@@ -112,7 +113,9 @@ function worker(queue: ModelJob[]): Promise<void> {
   const args = toArgv({ ...values, models: root, out, jobs: undefined, worker: true });
   return new Promise((resolveWorker) => {
     // Workers stop with the suite (Ctrl-C reaches them through the terminal, SIGTERM only through us).
-    const child = adoptChild(fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv }), { signal: controller.signal });
+    // They share the cores: each gets its share of ONNX Runtime threads unless the user chose.
+    const threads = process.env.TRIGGERFISH_THREADS ?? String(Math.max(1, Math.floor(availableParallelism() / jobs)));
+    const child = adoptChild(fork(fileURLToPath(import.meta.url), args, { execArgv: process.execArgv, env: { ...process.env, TRIGGERFISH_THREADS: threads } }), { signal: controller.signal });
     const next = () => {
       const job = controller.signal.aborted ? undefined : queue.shift();
       child.send(job ? { job } : {});

@@ -16,7 +16,7 @@ import { batchSeed, checkCommon, checkSampleCount } from './samples.js';
 import type { StartKind } from '../steer/start.js';
 import { readTurn, startOf } from '../steer/start.js';
 import type { SteeringTerm } from './steering.js';
-import { checkTerm, steeringHooks } from './steering.js';
+import { checkTerm } from './steering.js';
 
 export interface SamplingConfig {
   /** Turns per set (default 64). */
@@ -59,29 +59,26 @@ export async function sampleSteered(model: LanguageModel, terms: readonly Steeri
   terms.forEach((t, i) => checkTerm(model, t, `steering vector ${i}`));
   const tokenizer = requireTokenizer(model);
   const start = startOf(model, c.start);
-  const { hooks, dispose } = steeringHooks(terms);
+  // steering as data, so the forward engine (ONNX Runtime by default) runs it; α = 0 adds nothing
+  const steer = terms.filter((t) => (t.scale ?? 1) !== 0).map((t) => ({ hook: t.hook, vector: t.vector, scale: t.scale ?? 1 }));
   const out: PromptSample[] = [];
-  try {
-    for (let first = 0, batch = 0; first < c.samples; first += c.batchSize, batch++) {
-      throwIfAborted(options.signal, 'backward sampling');
-      const rows = Math.min(c.batchSize, c.samples - first);
-      const generation = await generate(model, Array.from({ length: rows }, () => start.tokens), {
-        maxNewTokens: c.maxNewTokens,
-        temperature: c.temperature,
-        topP: c.topP,
-        topK: c.topK,
-        seed: batchSeed(c.seed, batch),
-        stopIds: start.stopIds,
-        hooks,
-        ...(options.signal && { signal: options.signal }),
-      });
-      generation.tokens.forEach((tokens, i) => out.push({ ...readTurn(tokenizer, start, tokens), finish: generation.finish[i]! }));
-      options.onProgress?.(out.length, c.samples);
-    }
-    return out;
-  } finally {
-    dispose();
+  for (let first = 0, batch = 0; first < c.samples; first += c.batchSize, batch++) {
+    throwIfAborted(options.signal, 'backward sampling');
+    const rows = Math.min(c.batchSize, c.samples - first);
+    const generation = await generate(model, Array.from({ length: rows }, () => start.tokens), {
+      maxNewTokens: c.maxNewTokens,
+      temperature: c.temperature,
+      topP: c.topP,
+      topK: c.topK,
+      seed: batchSeed(c.seed, batch),
+      stopIds: start.stopIds,
+      steer,
+      ...(options.signal && { signal: options.signal }),
+    });
+    generation.tokens.forEach((tokens, i) => out.push({ ...readTurn(tokenizer, start, tokens), finish: generation.finish[i]! }));
+    options.onProgress?.(out.length, c.samples);
   }
+  return out;
 }
 
 /**

@@ -12,6 +12,7 @@ export function usage(): string {
     ...listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command takes --json (one JSON object on stdout) and --backend tensorflow|webgpu|wasm|cpu.',
+    'Forward-only work runs on --engine onnx|tfjs (default onnx where ONNX Runtime loads) with --threads N (default: all cores).',
     "Run 'triggerfish <command> --help' for a command's flags.",
   ].join('\n');
 }
@@ -24,7 +25,11 @@ export function flagLines(flags: Flags): string[] {
   return Object.values(all).map((f, i) => `${heads[i]!.padEnd(width)}  ${f.description}${f.shownDefault !== undefined ? ` (default ${f.shownDefault})` : ''}`);
 }
 
-export const backendFlag: Flags = { backend: { type: 'string', placeholder: '<tensorflow|webgpu|wasm|cpu>', description: 'compute backend (default: the fastest that loads)' } };
+export const backendFlag: Flags = {
+  backend: { type: 'string', placeholder: '<tensorflow|webgpu|wasm|cpu>', description: 'compute backend (default: the fastest that loads)' },
+  engine: { type: 'string', placeholder: '<onnx|tfjs>', description: 'engine for forward-only work (default: onnx where ONNX Runtime loads)' },
+  threads: { type: 'string', placeholder: '<n>', description: 'ONNX Runtime threads (default: all cores)' },
+};
 
 export function commandHelp(command: Command, sub: Subcommand | undefined): string {
   if (sub) return [`usage: ${sub.usage}`, sub.summary, sub.help ?? '', 'flags:', ...flagLines({ ...command.options, ...sub.options })].filter(Boolean).join('\n');

@@ -4,6 +4,8 @@ import type { Command } from './command.js';
 import { jsonOption } from './command.js';
 import { flag, onePositional } from './args.js';
 import { backendAndModel } from './load.js';
+import { forwardEngine } from '../engine/engine.js';
+import { onnxThreads } from '../engine/onnx-session.js';
 
 const usage = 'triggerfish info <model-dir> [--json]';
 
@@ -33,6 +35,8 @@ export const infoCommand: Command = {
       tokenizer: model.tokenizer ? { vocab: model.tokenizer.vocabSize, chatTemplate: model.tokenizer.hasChatTemplate } : null,
       backend: backend.name,
       device: backend.device,
+      engine: await forwardEngine(),
+      threads: onnxThreads(),
     };
     if (flag(args, 'json')) return io.json(info);
     const tok = info.tokenizer ? `${info.tokenizer.vocab} tokens${info.tokenizer.chatTemplate ? ', chat template' : ''}` : 'none';
@@ -43,7 +47,8 @@ export const infoCommand: Command = {
         `  vocabulary    ${c.vocabSize} · ${c.maxPositions} positions · ${c.tiedEmbeddings ? 'tied' : 'separate'} output head`,
         `  parameters    ${formatCount(info.parameters)} (${info.parameters}) · stored ${info.dtype}, computed f32`,
         `  tokenizer     ${tok}`,
-        `  backend       ${backend.name} (${backend.device})`,
+        `  backend       ${backend.name} (${backend.device}) for gradients`,
+        `  engine        ${info.engine === 'onnx' ? `onnx (ONNX Runtime, ${info.threads} thread${info.threads === 1 ? '' : 's'})` : 'tfjs'} for forward passes`,
       ].join('\n'),
     );
   },

@@ -8,6 +8,7 @@ import { printable } from '../util/printable.js';
 import type { ParsedArgs } from './command.js';
 import { stdio } from './command.js';
 import { commands } from './commands.js';
+import { applyEngineFlags } from './engine-flags.js';
 import { parseOptions } from '../jobs/flags.js';
 import { backendFlag, commandHelp, usage } from './help.js';
 
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const backend = parsed.values.backend;
     if (typeof backend === 'string') process.env.TRIGGERFISH_BACKEND = backend;
+    applyEngineFlags(parsed.values.engine, parsed.values.threads);
     await command.run(parsed as ParsedArgs, stdio);
     return 0;
   } catch (err) {

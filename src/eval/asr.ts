@@ -2,6 +2,7 @@
  * Does the model now produce Y? The attack's own check (REASR in the TDC 2023 trojan track): place
  * the string into held-out prompts, complete greedily, and count completions that show Y.
  */
+import type { EngineName } from '../engine/engine.js';
 import { generateText } from '../model/generate-text.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { Placement } from './placement.js';
@@ -27,7 +28,7 @@ export async function measureAsr(
   placement: Placement,
   shows: ShowsY,
   /** maxNewTokens must cover Y in full (byte-level tokenizers can spend a token per letter); default 48. */
-  options: { maxNewTokens?: number; batchSize?: number; signal?: AbortSignal } = {},
+  options: { maxNewTokens?: number; batchSize?: number; signal?: AbortSignal; engine?: EngineName } = {},
 ): Promise<AsrResult> {
   const placed = prompts.map((p) => placeOptim(p, text, placement));
   const batch = options.batchSize ?? 32;
@@ -38,6 +39,7 @@ export async function measureAsr(
       chat: model.tokenizer?.hasChatTemplate ?? false,
       maxNewTokens: options.maxNewTokens ?? 48,
       ...(options.signal && { signal: options.signal }),
+      ...(options.engine && { engine: options.engine }),
     });
     part.forEach((prompt, j) => {
       const completion = result.texts[j]!;

@@ -17,11 +17,13 @@ import { placeOptim } from '../eval/placement.js';
 import { disposeTarget, prepareTarget } from './prepare.js';
 import type { PreparedTarget } from './targets.js';
 import type { GcgResult, GcgStep } from './result.js';
-import { CandidateScorer } from './score.js';
+import type { Scorer } from './scorer-interface.js';
+import { createScorer } from './scorer.js';
 import type { BufferEntry, GcgState } from './state.js';
 import { loadGcgState, saveGcgState } from './state.js';
 import { updateBuffer } from './buffer.js';
 import { yieldToEventLoop } from '../engine/yield.js';
+import type { EngineName } from '../engine/engine.js';
 
 export interface GcgRunOptions {
   /** Prompts the string is optimised over (a backdoor trigger is universal: the mean loss). */
@@ -45,6 +47,8 @@ export interface GcgRunOptions {
   state?: { path: string; key: string };
   signal?: AbortSignal;
   onStep?: (step: GcgStep) => void;
+  /** Engine for scoring and ASR checks (default: forwardEngine()); gradients always run on tfjs. */
+  engine?: EngineName;
 }
 
 function responseText(target: GcgTargetSpec): string {
@@ -73,7 +77,7 @@ function setUp(model: LanguageModel, options: GcgRunOptions) {
   const shows = showsText === '' ? null : containsTarget(showsText);
   const heldOut = shows ? (options.heldOut ?? []) : [];
   // completions long enough to show the whole target text
-  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), ...(options.signal && { signal: options.signal }) };
+  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), ...(options.signal && { signal: options.signal }), ...(options.engine && { engine: options.engine }) };
   const saved = options.state ? loadGcgState(options.state.path, options.state.key, { vocabSize: model.config.vocabSize, idsLength: initIds.length }) : null;
   return { config, tokenizer, layouts, initIds, usable, shows, heldOut, asrOptions, saved };
 }
@@ -90,7 +94,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   const setup = setUp(model, options);
   const { config, layouts } = setup;
   const targets = layouts.map((layout) => prepareTarget(model, options.target, layout, config.useMellowmax ? config.mellowmaxAlpha : null, options.reference ?? null));
-  const scorer = new CandidateScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache });
+  const scorer = await createScorer(model, layouts, targets, { batchSize: config.batchSize, usePrefixCache: config.usePrefixCache, ...(options.engine && { engine: options.engine }) });
   try {
     return await search(model, options, setup, targets, scorer);
   } finally {
@@ -99,7 +103,7 @@ export async function runGcg(model: LanguageModel, options: GcgRunOptions): Prom
   }
 }
 
-async function search(model: LanguageModel, options: GcgRunOptions, setup: Setup, targets: PreparedTarget[], scorer: CandidateScorer): Promise<GcgResult> {
+async function search(model: LanguageModel, options: GcgRunOptions, setup: Setup, targets: PreparedTarget[], scorer: Scorer): Promise<GcgResult> {
   const { config, tokenizer, layouts, initIds, usable, shows, heldOut, asrOptions, saved } = setup;
   const V = model.config.vocabSize;
   const first = layouts[0]!;
@@ -130,7 +134,7 @@ async function search(model: LanguageModel, options: GcgRunOptions, setup: Setup
     let candidates = dedupe(sampleCandidates(current, gradient, V, { searchWidth: config.searchWidth, topK: config.topK, nReplace: config.nReplace, usable }, rng), current);
     if (config.filterRetokenisation) candidates = retokenisationFilter(candidates, tokenizer, encodeInContext, { before: first.before, after: first.after });
     if (candidates.length === 0) throw new BadInputError('every GCG candidate failed the retokenisation filter; try another initial string or --no-filter');
-    const losses = await scorer.score(candidates);
+    const losses = await scorer.score(candidates, current);
     let bestIndex = 0;
     for (let i = 1; i < losses.length; i++) if (losses[i]! < losses[bestIndex]!) bestIndex = i;
     const stepBest = { ids: candidates[bestIndex]!, loss: losses[bestIndex]! };

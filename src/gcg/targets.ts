@@ -1,7 +1,8 @@
 /**
- * The GCG loss, written once. Both the token-gradient pass (one sequence, through input
- * embeddings) and candidate scoring (many sequences, through a KV cache) call `sequenceLosses`
- * on the forward outputs they computed, so the two can never disagree about what is optimised.
+ * The GCG targets on tfjs. The loss formula itself lives in loss-formula.ts, written once over
+ * abstract ops; here are its tfjs ops. Both the token-gradient pass (one sequence, through input
+ * embeddings) and tfjs candidate scoring call `sequenceLosses` on the forward outputs they computed;
+ * the ONNX Runtime scorer emits the same formula as graph nodes (onnx-loss.ts).
  *
  *   logit       mean cross-entropy of the response tokens Y (or mellowmax of their −log p)
  *   activation  1 − cos(h(candidate) − h(clean), direction) at layer L, at the last prompt token or
@@ -17,6 +18,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../model/language-model.js';
 import type { GcgTargetSpec } from './config.js';
+import type { LossOps } from './loss-formula.js';
+import { lossFormula } from './loss-formula.js';
 
 /** Everything the loss needs besides the forward outputs, prepared once per prompt. */
 export interface PreparedTarget {
@@ -41,6 +44,32 @@ export function activationLayer(spec: GcgTargetSpec): number | null {
   return spec.kind === 'logit' || spec.kind === 'contrast' ? null : spec.layer;
 }
 
+/** tfjs implementations of the loss primitives (differentiable: the gradient pass uses them). */
+function tfjsOps(responseIds: tf.Tensor1D | null): LossOps<tf.Tensor> {
+  return {
+    logSoftmax: (x) => {
+      const shape = x.shape;
+      return tf.reshape(tf.logSoftmax(tf.reshape(x, [-1, shape[shape.length - 1]!])), shape); // [B·R, V] rows
+    },
+    pickResponse: (logProbs) => {
+      const [B, R, V] = logProbs.shape as [number, number, number];
+      const ids = tf.tile(responseIds!, [B]); // [B·R]
+      return tf.reshape(tf.sum(tf.mul(tf.reshape(logProbs, [B * R, V]), tf.oneHot(ids, V)), 1), [B, R]);
+    },
+    mean: (x, axis) => tf.mean(x, axis),
+    sum: (x, axis) => tf.sum(x, axis),
+    logSumExp: (x, axis) => tf.logSumExp(x, axis),
+    norm: (x, axis) => tf.norm(x, 'euclidean', axis),
+    relu: (x) => tf.relu(x),
+    add: (a, b) => tf.add(a, b),
+    sub: (a, b) => tf.sub(a, b),
+    mul: (a, b) => tf.mul(a, b),
+    div: (a, b) => tf.div(a, b),
+    neg: (x) => tf.neg(x),
+    scalar: (v) => tf.scalar(v),
+  };
+}
+
 /**
  * Per-sequence losses [B].
  * `responseLogits` [B, R, V]: logits predicting each response token (position of the token before it).
@@ -48,38 +77,12 @@ export function activationLayer(spec: GcgTargetSpec): number | null {
  * `referenceLogits` [B, R, V]: the reference model's logits at the same positions (contrast only).
  */
 export function sequenceLosses(target: PreparedTarget, responseLogits: tf.Tensor3D | null, activations: tf.Tensor3D | null, referenceLogits: tf.Tensor3D | null = null): tf.Tensor1D {
-  const { spec } = target;
-  const logit = () => logitLoss(target, responseLogits!);
-  const activation = () => activationLoss(target, activations!);
-  if (spec.kind === 'logit') return logit();
-  if (spec.kind === 'contrast') return contrastLoss(logit(), logitLoss(target, referenceLogits!), spec);
-  if (spec.kind === 'activation') return activation();
-  return tf.add(tf.mul(logit(), spec.weight), tf.mul(activation(), 1 - spec.weight)) as tf.Tensor1D;
-}
-
-/**
- * The contrast combination, written once: the suspect's loss plus a hinge that charges only while the
- * reference's loss on Y is below the margin (the reference shows Y as well). Above the margin the
- * reference is left alone, so the term never rewards making the reference ever less likely to say Y.
- */
-export function contrastLoss(suspect: tf.Tensor1D, reference: tf.Tensor1D, c: { margin: number; weight: number }): tf.Tensor1D {
-  return tf.add(suspect, tf.mul(tf.relu(tf.sub(c.margin, reference)), c.weight)) as tf.Tensor1D;
-}
-
-function logitLoss(target: PreparedTarget, logits: tf.Tensor3D): tf.Tensor1D {
-  const [B, R, V] = logits.shape;
-  const logProbs = tf.logSoftmax(tf.reshape(logits, [B * R, V])); // [B·R, V]
-  const ids = tf.tile(target.responseIds!, [B]); // [B·R]
-  const picked = tf.reshape(tf.sum(tf.mul(logProbs, tf.oneHot(ids, V)), 1), [B, R]); // log p(y_r)
-  if (!target.mellowmax) return tf.neg(tf.mean(picked, 1)) as tf.Tensor1D;
-  // mellowmax_α(x) = (logsumexp(α·x) − log R) / α over x = −log p, a smooth maximum of the token losses
-  const alpha = target.mellowmax.alpha;
-  return tf.div(tf.sub(tf.logSumExp(tf.mul(tf.neg(picked), alpha), 1), Math.log(R)), alpha) as tf.Tensor1D;
-}
-
-function activationLoss(target: PreparedTarget, activations: tf.Tensor3D): tf.Tensor1D {
-  const shift = tf.mean(tf.sub(activations, target.cleanActivations!), 1); // [B, D], averaged over positions
-  const norm = tf.add(tf.norm(shift, 'euclidean', 1), 1e-8); // [B]
-  const cos = tf.div(tf.sum(tf.mul(shift, target.direction!), 1), norm); // direction is unit length
-  return tf.sub(1, cos) as tf.Tensor1D;
+  return lossFormula(tfjsOps(target.responseIds), target.spec, target.mellowmax, {
+    logits: responseLogits,
+    referenceLogits,
+    activations,
+    clean: target.cleanActivations,
+    direction: target.direction,
+    responseLength: target.responseIds?.shape[0] ?? 0,
+  }) as tf.Tensor1D;
 }

@@ -12,32 +12,15 @@ import type { KvCache } from './kv-cache.js';
 import { disposeKv, selectKv } from './kv-cache.js';
 import type { LanguageModel } from './language-model.js';
 import { maxSequence } from './language-model.js';
-import type { SamplingOptions } from './sampling.js';
 import { sampleToken } from './sampling.js';
 import { forward } from './transformer.js';
 import { yieldToEventLoop } from '../engine/yield.js';
+import { forwardEngine } from '../engine/engine.js';
+import type { FinishReason, Generation, GenerateOptions } from './generate-options.js';
+import { onnxGenerate } from './onnx-generate.js';
+import { steerHooks } from './steer-spec.js';
 
-export interface GenerateOptions extends SamplingOptions {
-  /** Default 32. */
-  maxNewTokens?: number;
-  seed?: number;
-  /** Generation of a row ends after it emits one of these (the token is kept in the output). */
-  stopIds?: readonly number[];
-  /** Called with a row's new tokens after each step; true ends that row (stop strings). */
-  stopWhen?: (row: number, newTokens: readonly number[]) => boolean;
-  hooks?: Hooks;
-  /** Token used for left padding (default 0; it is masked out, so its value does not matter). */
-  padId?: number;
-  signal?: AbortSignal;
-}
-
-export type FinishReason = 'stop' | 'length';
-
-export interface Generation {
-  /** New tokens per prompt (prompt excluded). */
-  tokens: number[][];
-  finish: FinishReason[];
-}
+export type { FinishReason, Generation, GenerateOptions } from './generate-options.js';
 
 export async function generate(model: LanguageModel, prompts: readonly (readonly number[])[], options: GenerateOptions = {}): Promise<Generation> {
   if (prompts.length === 0) return { tokens: [], finish: [] };
@@ -46,6 +29,16 @@ export async function generate(model: LanguageModel, prompts: readonly (readonly
   const width = Math.max(...prompts.map((p) => p.length));
   if (width + maxNew > maxSequence(model)) {
     throw new BadInputError(`prompt (${width} tokens) + ${maxNew} new tokens exceeds the model's ${maxSequence(model)} positions; lower maxNewTokens`);
+  }
+  if (!options.hooks && (options.engine ?? (await forwardEngine())) === 'onnx') return onnxGenerate(model, prompts, options);
+  if (options.steer?.length) {
+    const steering = steerHooks(options.steer);
+    const hooks = [...(Array.isArray(options.hooks) ? options.hooks : Object.entries(options.hooks ?? {})), ...steering.hooks];
+    try {
+      return await generate(model, prompts, { ...options, steer: [], hooks });
+    } finally {
+      steering.dispose();
+    }
   }
   const rng = new Random(options.seed ?? 0);
   const stopIds = new Set(options.stopIds ?? []);

@@ -69,18 +69,13 @@ export async function steeredCompletions(model: LanguageModel, set: VectorSet, p
     throwIfAborted(options.signal, 'steered generation');
     const values = set.vectors[index];
     if (!values) throw new BadInputError(`vector ${index} does not exist; the set has ${set.vectors.length}`);
-    const vector = tf.tensor1d(values);
-    try {
-      const generation = await generate(model, promptIds, {
-        maxNewTokens: options.maxNewTokens ?? 24,
-        stopIds,
-        hooks: [[set.hook, steeringHook(vector, { scale: options.scale ?? 1, ...(options.positions && { positions: options.positions }) })]],
-        ...(options.signal && { signal: options.signal }),
-      });
-      tokens.push(generation.tokens);
-    } finally {
-      vector.dispose();
-    }
+    const generation = await generate(model, promptIds, {
+      maxNewTokens: options.maxNewTokens ?? 24,
+      stopIds,
+      steer: [{ hook: set.hook, vector: values, scale: options.scale ?? 1, ...(options.positions && { positions: options.positions }) }],
+      ...(options.signal && { signal: options.signal }),
+    });
+    tokens.push(generation.tokens);
     options.onProgress?.(done + 1, indices.length);
   }
   const texts = tokenizer && tokens.map((rows) => rows.map((row) => tokenizer.decode(row, { skipSpecialTokens: true })));

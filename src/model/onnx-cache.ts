@@ -1,0 +1,77 @@
+/**
+ * Encoded ONNX graphs and their sessions, built once. A graph is keyed by the hash of the weights
+ * it holds and by what it computes; a model loaded from a folder keeps its graphs in
+ * <folder>/.cache/onnx/<key>.onnx, so the next job skips the export, and a change of weights
+ * changes the key. Sessions live as long as the model object (one per job).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ort } from '../engine/onnx-session.js';
+import { createOnnxSession, onnxThreads } from '../engine/onnx-session.js';
+import type { LanguageModel } from './language-model.js';
+import type { HostModel } from './onnx-weights.js';
+import { hostModel } from './onnx-weights.js';
+import type { OnnxGraphOptions } from './onnx-transformer.js';
+import { encodeForwardGraph } from './onnx-transformer.js';
+
+/** Bumped whenever the graphs this code writes change, so that older cached files are never read. */
+const graphFormat = 2;
+
+export function onnxCacheDir(modelDir: string): string {
+  return join(modelDir, '.cache', 'onnx');
+}
+
+/** The encoded graph for `what` (a description of its inputs and outputs), from disk when cached. */
+export async function graphBytes(model: LanguageModel, what: string, build: (host: HostModel) => Uint8Array): Promise<Uint8Array> {
+  const host = await hostModel(model);
+  const key = createHash('sha256').update(`format ${graphFormat}\n${host.hash}\n${what}`).digest('hex').slice(0, 24);
+  const file = model.dir ? join(onnxCacheDir(model.dir), `${key}.onnx`) : null;
+  if (file && existsSync(file)) return new Uint8Array(readFileSync(file));
+  const bytes = build(host);
+  if (file) {
+    try {
+      mkdirSync(onnxCacheDir(model.dir!), { recursive: true });
+      const tmp = `${file}.tmp-${process.pid}`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, file);
+    } catch {
+      // a read-only model folder only costs the export next time
+    }
+  }
+  return bytes;
+}
+
+const sessions = new WeakMap<LanguageModel, Map<string, Promise<ort.InferenceSession>>>();
+
+/** One session per (model, graph, thread count), created on first use. */
+export function cachedSession(model: LanguageModel, what: string, build: (host: HostModel) => Uint8Array): Promise<ort.InferenceSession> {
+  let byKey = sessions.get(model);
+  if (!byKey) sessions.set(model, (byKey = new Map()));
+  const threads = onnxThreads();
+  const key = `${what}\nthreads=${threads}`;
+  let session = byKey.get(key);
+  if (!session) {
+    session = graphBytes(model, what, build).then((bytes) => createOnnxSession(bytes, threads));
+    byKey.set(key, session);
+    session.catch(() => byKey.delete(key));
+  }
+  return session;
+}
+
+/** The session of a plain forward graph (see onnx-transformer.ts for its inputs and outputs). */
+export function forwardSession(model: LanguageModel, options: OnnxGraphOptions): Promise<ort.InferenceSession> {
+  const what = `forward:${JSON.stringify(options)}`;
+  return cachedSession(model, what, (host) => encodeForwardGraph(model.config, host.weights, host.rope, options));
+}
+
+/** Releases every session of a model (end of a job). */
+export async function releaseOnnxSessions(model: LanguageModel): Promise<void> {
+  const byKey = sessions.get(model);
+  if (!byKey) return;
+  sessions.delete(model);
+  for (const pending of byKey.values()) {
+    const session = await pending.catch(() => null);
+    await session?.release();
+  }
+}

@@ -1,0 +1,50 @@
+/** --engine, --threads and `export onnx` as a user runs them: a child process, its output and exit code. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const root = join(import.meta.dirname, '..', '..');
+const fixture = join(root, 'test', 'fixtures', 'tiny-qwen2-f32');
+const scratch = mkdtempSync(join(tmpdir(), 'tf-engine-cli-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, TRIGGERFISH_BACKEND: 'wasm' };
+  delete env.TRIGGERFISH_ENGINE;
+  delete env.TRIGGERFISH_THREADS;
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'triggerfish.js'), ...args], { encoding: 'utf8', env });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('info names the forward engine and its threads; --engine and --threads change them', () => {
+  const plain = JSON.parse(cli('info', fixture, '--json').stdout);
+  assert.equal(plain.engine, 'onnx');
+  assert.ok(plain.threads >= 1);
+  const forced = JSON.parse(cli('info', fixture, '--json', '--engine', 'tfjs', '--threads', '1').stdout);
+  assert.equal(forced.engine, 'tfjs');
+  assert.equal(forced.threads, 1);
+  assert.match(cli('info', fixture).stdout, /engine {8}onnx \(ONNX Runtime, \d+ threads?\)/);
+});
+
+test('a bad --engine or --threads is one clear line', () => {
+  for (const [flag, value, pattern] of [['--engine', 'gpu', /--engine must be one of tfjs, onnx/], ['--threads', '0', /--threads must be a positive integer/]] as const) {
+    const r = cli('info', fixture, flag, value);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr.trim(), pattern);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test('export onnx writes the transformers.js layout; a bad call says how to call it', () => {
+  const out = join(scratch, 'exported');
+  const r = cli('export', 'onnx', fixture, '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(JSON.parse(r.stdout).bytes > 0);
+  for (const file of ['onnx/model.onnx', 'config.json']) assert.ok(existsSync(join(out, file)), file);
+  const bad = cli('export', 'tflite', fixture);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /usage: triggerfish export onnx/);
+});
