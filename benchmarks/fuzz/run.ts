@@ -67,13 +67,18 @@ function layOut(c: FuzzCase, dir: string): void {
   }
 }
 
-/** path → content hash (links: their target and its content), for every file under dir. */
+/**
+ * path → content hash (links: their target and its content), for every file under dir. A model
+ * folder's `.cache/` is skipped: it holds triggerfish's own derived files (ONNX graphs, rebuilt when
+ * missing), which a run may add to; the user's files are everything else.
+ */
 export function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const path = join(d, name);
       const stat = lstatSync(path);
+      if (stat.isDirectory() && name === '.cache') continue;
       if (stat.isDirectory()) walk(path);
       else if (stat.isSymbolicLink()) out.set(path, `link ${readlinkSync(path)} ${hashOf(path)}`);
       else out.set(path, hashOf(path));

