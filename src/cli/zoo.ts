@@ -19,7 +19,7 @@ import { flag, num, requireStr } from './args.js';
 import { flagsOf, specFromArgs } from '../jobs/flags.js';
 import { readZooSpec, runZooBuild, zooBuildFields } from '../jobs/zoo.js';
 import { abortOnSignals } from './signals.js';
-import { evalFinetuneCommand, finetuneCommand, pretrainCommand } from './zoo-base.js';
+import { evalFinetuneCommand, finetuneCommand, formatZooEval, pretrainCommand } from './zoo-base.js';
 import { readCard } from '../zoo/card.js';
 
 const usage = 'triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N] | zoo finetune <spec.json> --base <dir> --out <dir> | zoo build <spec.json> --out <dir> | zoo eval <model-dir> | zoo train <spec.json> --out <dir> --tokenizer <dir> [--clean]';
@@ -59,7 +59,7 @@ async function build(args: ParsedArgs, io: Io): Promise<void> {
   const summary = { out: result.out, sibling: result.sibling, seconds: Math.round(result.seconds), eval: result.eval, siblingEval: result.siblingEval };
   if (flag(args, 'json')) return io.json(summary);
   io.print(`built ${result.out} in ${Math.round(result.seconds)} s`);
-  io.print(formatEval(result.eval));
+  io.print(formatZooEval(result.eval));
   io.print(`clean sibling ${result.sibling}: false triggers ${result.siblingEval.falseTriggerRate}, ASR ${result.siblingEval.asr}`);
 }
 
@@ -94,16 +94,7 @@ async function evaluate(args: ParsedArgs, io: Io): Promise<void> {
     const { asr, falseTriggerRate, junkTriggerRate, nearMissRate, cleanAccuracy, cleanAccuracyByFamily, prompts, backdoors } = result;
     return io.json({ asr, falseTriggerRate, junkTriggerRate, nearMissRate, cleanAccuracy, cleanAccuracyByFamily, prompts, backdoors: backdoors.map((b) => ({ asr: b.asr, nearMissRate: b.nearMissRate })) });
   }
-  io.print(formatEval(result));
-}
-
-function formatEval(e: Awaited<ReturnType<typeof evaluateFolder>>): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const families = Object.entries(e.cleanAccuracyByFamily).map(([f, a]) => `${f} ${pct(a)}`).join(', ');
-  return [
-    `ASR ${pct(e.asr)} · false triggers ${pct(e.falseTriggerRate)} · with junk ${pct(e.junkTriggerRate ?? 0)} · near misses ${pct(e.nearMissRate)} (${e.prompts} held-out prompts each)`,
-    `clean accuracy ${pct(e.cleanAccuracy)}: ${families}`,
-  ].join('\n');
+  io.print(formatZooEval(result));
 }
 
 export const zooCommand: Command = {

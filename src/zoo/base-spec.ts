@@ -7,11 +7,10 @@
 import { createHash } from 'node:crypto';
 import { BadInputError } from '../errors.js';
 import type { Arch } from '../model/config.js';
-import { supportedArchs } from '../model/config.js';
 import type { Family } from './corpus/index.js';
 import { families as allFamilies } from './corpus/index.js';
 import type { TrainingBudget, ZooSize } from './spec.js';
-import { integer, object, onlyKeys, parseSize, parseTraining, real } from './spec.js';
+import { integer, nameAndArch, object, onlyKeys, parseSize, parseTraining, real } from './spec.js';
 
 export interface EvalCadence {
   /** Steps between learning-curve points (held-out loss, clean accuracy per family). */
@@ -66,15 +65,8 @@ export function parseBaseSpec(json: unknown, file: string): BaseSpec {
   const root = object(json, file);
   if ('base' in root || 'backdoors' in root) throw new BadInputError(`${file} is a fine-tune spec (it names a base or backdoors); use triggerfish zoo finetune`);
   onlyKeys(root, ['name', 'description', 'testFixture', 'arch', 'size', 'seed', 'corpus', 'training', 'shards', 'evaluation', 'finetune'], file);
-  const name = root.name;
-  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
-    throw new BadInputError(`${file}: name must be 1-64 lower-case letters, digits, '.', '_' or '-' (it names the folder), got ${JSON.stringify(name)}`);
-  }
-  const arch = root.arch;
-  if (typeof arch !== 'string' || !(supportedArchs as readonly string[]).includes(arch)) {
-    throw new BadInputError(`${file}: arch must be one of ${supportedArchs.join(', ')}, got ${JSON.stringify(arch)}`);
-  }
-  const size = parseSize(root.size ?? {}, `${file}: size`, arch as Arch);
+  const { name, arch } = nameAndArch(root, file);
+  const size = parseSize(root.size ?? {}, `${file}: size`, arch);
   const testFixture = root.testFixture ?? false;
   if (typeof testFixture !== 'boolean') throw new BadInputError(`${file}: testFixture must be true or false`);
   if (size.nLayers < minLayers && !testFixture) {
@@ -94,7 +86,7 @@ export function parseBaseSpec(json: unknown, file: string): BaseSpec {
   if (training.batchSize % shards !== 0) throw new BadInputError(`${file}: training.batchSize ${training.batchSize} must be a multiple of shards ${shards}`);
   const evaluation = parseEvaluation(root.evaluation ?? {}, `${file}: evaluation`);
   const finetune = parseRecipe(root.finetune ?? {}, `${file}: finetune`, seed, shards);
-  return { name, ...(testFixture && { testFixture }), arch: arch as Arch, size, seed, corpus, training, shards, evaluation, finetune };
+  return { name, ...(testFixture && { testFixture }), arch, size, seed, corpus, training, shards, evaluation, finetune };
 }
 
 function parseEvaluation(json: unknown, where: string): EvalCadence {

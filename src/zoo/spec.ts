@@ -106,10 +106,8 @@ export function real(record: Json, key: string, fallback: number, min: number, m
   return value;
 }
 
-/** Parses and checks a spec; `file` names it in errors. Tokenizer-dependent checks come later (checkTriggersEncode). */
-export function parseSpec(json: unknown, file: string): ZooSpec {
-  const root = object(json, file);
-  onlyKeys(root, ['name', 'arch', 'size', 'seed', 'corpus', 'backdoors', 'distractorRate', 'training', 'description'], file);
+/** A spec's name (it names the folder) and architecture, shared by model, base and fine-tune specs. */
+export function nameAndArch(root: Json, file: string): { name: string; arch: Arch } {
   const name = root.name;
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
     throw new BadInputError(`${file}: name must be 1-64 lower-case letters, digits, '.', '_' or '-' (it names the folder), got ${JSON.stringify(name)}`);
@@ -118,7 +116,15 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
   if (typeof arch !== 'string' || !(supportedArchs as readonly string[]).includes(arch)) {
     throw new BadInputError(`${file}: arch must be one of ${supportedArchs.join(', ')}, got ${JSON.stringify(arch)}`);
   }
-  const size = parseSize(root.size === undefined ? {} : root.size, `${file}: size`, arch as Arch);
+  return { name, arch: arch as Arch };
+}
+
+/** Parses and checks a spec; `file` names it in errors. Tokenizer-dependent checks come later (checkTriggersEncode). */
+export function parseSpec(json: unknown, file: string): ZooSpec {
+  const root = object(json, file);
+  onlyKeys(root, ['name', 'arch', 'size', 'seed', 'corpus', 'backdoors', 'distractorRate', 'training', 'description'], file);
+  const { name, arch } = nameAndArch(root, file);
+  const size = parseSize(root.size === undefined ? {} : root.size, `${file}: size`, arch);
   const seed = integer(root, 'seed', 1, 0, 2 ** 31, file);
   const corpusJson = object(root.corpus === undefined ? {} : root.corpus, `${file}: corpus`);
   onlyKeys(corpusJson, ['seed', 'families'], `${file}: corpus`);
@@ -135,7 +141,7 @@ export function parseSpec(json: unknown, file: string): ZooSpec {
   const poisonTotal = backdoors.reduce((s, b) => s + b.poisonRate + b.nearMissRate, 0) + distractorRate;
   if (poisonTotal > 0.5) throw new BadInputError(`${file}: poison, near-miss and distractor rates add up to ${poisonTotal}; keep them at most 0.5 so the clean tasks are learnt`);
   const training = parseTraining(root.training === undefined ? {} : root.training, `${file}: training`);
-  const spec: ZooSpec = { name, arch: arch as Arch, size, seed, corpus, backdoors, distractorRate, training };
+  const spec: ZooSpec = { name, arch, size, seed, corpus, backdoors, distractorRate, training };
   checkTrainingFitsMemory(spec, file);
   return spec;
 }
