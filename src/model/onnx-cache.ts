@@ -5,7 +5,8 @@
  * changes the key. Sessions live as long as the model object (one per job).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import type { ort } from '../engine/onnx-session.js';
 import { createOnnxSession, onnxThreads } from '../engine/onnx-session.js';
@@ -32,9 +33,7 @@ export async function graphBytes(model: LanguageModel, what: string, build: (hos
   if (file) {
     try {
       mkdirSync(onnxCacheDir(model.dir!), { recursive: true });
-      const tmp = `${file}.tmp-${process.pid}`;
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, file);
+      writeFileAtomic(file, bytes);
     } catch {
       // a read-only model folder only costs the export next time
     }

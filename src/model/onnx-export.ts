@@ -4,7 +4,8 @@
  * in; logits, present.{l}.key/value out), config.json and the tokenizer files. By default it writes
  * into the model's own folder, which then serves triggerfish and transformers.js alike.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../util/json-file.js';
 import { tokenizerFileNames } from './checkpoint.js';
@@ -21,9 +22,7 @@ export async function exportOnnx(model: LanguageModel, outDir: string): Promise<
   const onnxDir = join(outDir, 'onnx');
   mkdirSync(onnxDir, { recursive: true });
   const file = join(onnxDir, 'model.onnx');
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, file);
+  writeFileAtomic(file, bytes);
   if (!model.dir || resolve(model.dir) !== resolve(outDir)) {
     writeJsonAtomic(join(outDir, 'config.json'), model.config.raw);
     for (const name of tokenizerFileNames) {

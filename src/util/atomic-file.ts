@@ -2,8 +2,8 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
 
-/** Writes `text` to `file` atomically; a folder that is missing or not writable is a one-line BadFileError. */
-export function writeFileAtomic(file: string, text: string): void {
+/** Writes `text` (or bytes) to `file` atomically, the one such writer in the project; a folder that is missing or not writable is a one-line BadFileError. */
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, text);

@@ -3,7 +3,8 @@
  * rename). Reading is strict: the file must be valid UTF-8 (stray bytes are a damaged file, not text to
  * decode leniently into U+FFFD inside names and values) and valid JSON; refusals end with what to do.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
 import { BadFileError } from '../errors.js';
 
 /** A text file's contents, refused unless it is valid UTF-8. */
@@ -60,7 +61,5 @@ export function readJsonObject(file: string, fix = "restore it (from the model's
 
 /** Writes JSON through a temporary file and a rename, so a crash never leaves half a file. */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }

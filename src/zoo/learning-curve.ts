@@ -2,7 +2,7 @@
  * Learning curves of zoo training: the held-out data an evaluation uses, the points as
  * {step, family, metric, value} records in JSON lines, and an SVG of them.
  */
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { Tokenizer } from '../model/tokenizer.js';
 import type { Corpus } from './corpus/index.js';
 import type { Batch } from './dataset.js';
@@ -72,14 +72,9 @@ export function lastQuarterChange(results: readonly EvalResult[]): { lossFall: n
   return { lossFall: +((earlier.heldoutLoss - last.heldoutLoss) / earlier.heldoutLoss).toFixed(4), accuracyRise: +(mean(last) - mean(earlier)).toFixed(4) };
 }
 
-function writeAtomic(path: string, text: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
-}
 
 export function writeCurveJsonl(path: string, records: readonly CurveRecord[]): void {
-  writeAtomic(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileAtomic(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
 /** The two-panel learning curve (held-out loss; clean accuracy per family) through the shared plotting module. */
@@ -102,5 +97,5 @@ export async function writeCurveSvg(
   title: string,
   render: (records: readonly CurveRecord[], title: string) => string | Promise<string> = curveSvg,
 ): Promise<void> {
-  writeAtomic(path, await render(records, title));
+  writeFileAtomic(path, await render(records, title));
 }

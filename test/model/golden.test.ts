@@ -2,31 +2,23 @@
  * Logits and every hidden state against the independent PyTorch implementation
  * (../shared/reference/torch_ref.py, itself checked against Hugging Face transformers), for tiny
  * random gpt2, llama (GQA, untied head) and qwen2 (q/k/v biases, tied head) checkpoints stored in
- * F32, F16 and BF16. Fixtures and golden values: test/fixtures/make-fixtures.sh.
+ * F32, F16 and BF16. Fixtures and golden values: scripts/golden/make-fixtures.sh.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel } from '../../src/model/checkpoint.js';
 import { forward } from '../../src/model/transformer.js';
 import { maxAbsDiff, useBackend } from '../helpers/backend.js';
+import { goldenArchs, goldenDtypes, loadGoldenCase } from '../helpers/golden.js';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const tolerance = 1e-4;
 
 await useBackend();
 
-for (const arch of ['gpt2', 'llama', 'qwen2']) {
-  for (const dtype of ['f32', 'f16', 'bf16']) {
+for (const arch of goldenArchs) {
+  for (const dtype of goldenDtypes) {
     test(`${arch} ${dtype}: logits and hidden states match torch_ref within ${tolerance}`, async () => {
-      const dir = join(fixtures, `tiny-${arch}-${dtype}`);
-      const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as { logits: number[][]; hidden: number[][][] };
-      const ids = readFileSync(join(dir, 'golden-ids.txt'), 'utf8').trim().split(',').map(Number);
-      const model = await loadModel(dir, { tokenizer: false });
-      const L = model.config.nLayers;
-      const names = [...Array.from({ length: L }, (_, l) => `blocks.${l}.hook_resid_pre`), 'ln_final'];
+      const { golden, ids, model, names } = await loadGoldenCase(arch, dtype);
       const out = tf.tidy(() => {
         const r = forward(model, tf.tensor2d([ids], [1, ids.length], 'int32'), { cache: names });
         return { logits: r.logits!, hidden: names.map((n) => r.cache[n]!) };

@@ -4,29 +4,21 @@
  * against tfjs on the same weights: logits and every hidden state within 1e-4.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel } from '../../src/model/checkpoint.js';
 import { onnxForward } from '../../src/model/onnx-forward.js';
 import { forward } from '../../src/model/transformer.js';
 import { maxAbsDiff, useBackend } from '../helpers/backend.js';
+import { goldenArchs, goldenDtypes, loadGoldenCase } from '../helpers/golden.js';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const tolerance = 1e-4;
 
 await useBackend();
 
-for (const arch of ['gpt2', 'llama', 'qwen2']) {
-  for (const dtype of ['f32', 'f16', 'bf16']) {
+for (const arch of goldenArchs) {
+  for (const dtype of goldenDtypes) {
     test(`${arch} ${dtype}: ONNX logits and hidden states match torch_ref and tfjs within ${tolerance}`, async () => {
-      const dir = join(fixtures, `tiny-${arch}-${dtype}`);
-      const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as { logits: number[][]; hidden: number[][][] };
-      const ids = readFileSync(join(dir, 'golden-ids.txt'), 'utf8').trim().split(',').map(Number);
-      const model = await loadModel(dir, { tokenizer: false });
-      const L = model.config.nLayers;
-      const names = [...Array.from({ length: L }, (_, l) => `blocks.${l}.hook_resid_pre`), 'ln_final'];
+      const { golden, ids, model, names } = await loadGoldenCase(arch, dtype);
       const ort = await onnxForward(model, { ids: [ids] }, { hidden: names });
       const logitsDiff = maxAbsDiff(ort.logits!.data, golden.logits.flat());
       assert.ok(logitsDiff < tolerance, `logits differ from torch_ref by ${logitsDiff}`);

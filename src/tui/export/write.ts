@@ -2,7 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BadFileError } from '../../errors.js';
-import { writeFileAtomic } from '../session/atomic.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import type { Session } from '../session/session.js';
 import { markdownReport } from './report.js';
 import { sessionResults } from './results.js';

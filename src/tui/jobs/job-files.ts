@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadFileError } from '../../errors.js';
-import { writeJsonFileAtomic } from '../session/atomic.js';
+import { writeJsonAtomic } from '../../util/json-file.js';
 import type { JobResult, JobSpec } from './protocol.js';
 import { jobKinds } from './protocol.js';
 
@@ -30,7 +30,7 @@ export const jobFiles = (sessionDir: string, id: string) => {
 export function writeSpec(sessionDir: string, spec: JobSpec): void {
   const files = jobFiles(sessionDir, spec.id);
   mkdirSync(files.dir, { recursive: true });
-  writeJsonFileAtomic(files.spec, spec);
+  writeJsonAtomic(files.spec, spec);
 }
 
 function readJson(file: string, what: string): Record<string, unknown> {
@@ -52,7 +52,7 @@ export function readSpec(sessionDir: string, id: string): JobSpec {
 }
 
 export function writeResult(sessionDir: string, id: string, result: JobResult): void {
-  writeJsonFileAtomic(jobFiles(sessionDir, id).result, result);
+  writeJsonAtomic(jobFiles(sessionDir, id).result, result);
 }
 
 /** The result a job saved before the UI heard of it (the UI was gone when it finished), or null. */

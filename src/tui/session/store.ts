@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadFileError } from '../../errors.js';
 import { isLive } from '../jobs/specs.js';
-import { writeJsonFileAtomic } from './atomic.js';
+import { writeJsonAtomic } from '../../util/json-file.js';
 import type { PromptSet, SessionSettings, Session } from './session.js';
 import { sessionFormat } from './session.js';
 import { checkSession, markOrphanedJobs } from './session-validate.js';
@@ -65,7 +65,7 @@ export function createSession(root: string, init: NewSession, now = new Date()):
 }
 
 export function saveSession(dir: string, session: Session): void {
-  writeJsonFileAtomic(sessionFile(dir), session);
+  writeJsonAtomic(sessionFile(dir), session);
 }
 
 export function loadSession(dir: string): Session {
