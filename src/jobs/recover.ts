@@ -74,7 +74,12 @@ export interface RecoverJobResult {
   stateFile: string;
 }
 
-export async function runRecoverJob(spec: RecoverSpec, options: RunOptions = {}): Promise<RecoverJobResult> {
+export interface RecoverRunOptions extends RunOptions {
+  /** The pipeline's own events too (each stage's status, candidates), for a front end that shows them as such. */
+  onRecoverEvent?: (event: RecoverEvent) => void;
+}
+
+export async function runRecoverJob(spec: RecoverSpec, options: RecoverRunOptions = {}): Promise<RecoverJobResult> {
   checkSpec(recoverFields, spec);
   const model = requireModelDir(spec.model);
   const config: Partial<RecoverConfig> = {
@@ -103,6 +108,7 @@ export async function runRecoverJob(spec: RecoverSpec, options: RunOptions = {})
     {
       ...(options.signal && { signal: options.signal }),
       onEvent: (e) => {
+        options.onRecoverEvent?.(e);
         const job = toJobEvent(e);
         if (job) options.onEvent?.(job);
       },

@@ -20,6 +20,7 @@ import { BacksampleScreen, backsampleKeys } from './screens/BacksampleScreen.js'
 import { ExportScreen, exportKeys } from './screens/ExportScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
 import { ModelScreen, modelKeys } from './screens/ModelScreen.js';
+import { RecoverScreen, recoverKeys } from './screens/RecoverScreen.js';
 import { SearchScreen, searchKeys } from './screens/SearchScreen.js';
 import { SteerScreen, steerKeys } from './screens/SteerScreen.js';
 import { VerifyScreen, verifyKeys } from './screens/VerifyScreen.js';
@@ -37,7 +38,7 @@ export interface ViewProps {
   width: number;
 }
 
-const keysOf = { model: modelKeys, steer: steerKeys, search: searchKeys, backsample: backsampleKeys, verify: verifyKeys, export: exportKeys };
+const keysOf = { model: modelKeys, steer: steerKeys, search: searchKeys, backsample: backsampleKeys, recover: recoverKeys, verify: verifyKeys, export: exportKeys };
 
 function Screen({ state, dispatch, models, sessionDir, width }: ViewProps) {
   if (state.help) return <HelpScreen width={width} />;
@@ -50,6 +51,8 @@ function Screen({ state, dispatch, models, sessionDir, width }: ViewProps) {
       return <SearchScreen state={state} dispatch={dispatch} width={width} />;
     case 'backsample':
       return <BacksampleScreen state={state} dispatch={dispatch} width={width} />;
+    case 'recover':
+      return <RecoverScreen state={state} dispatch={dispatch} width={width} />;
     case 'verify':
       return <VerifyScreen state={state} dispatch={dispatch} width={width} />;
     case 'export':

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { defaultModel, modelChoices } from './model-info.js';
 import { builtInPrompts } from './prompt-sets.js';
+import { sessionForms } from './session/forms.js';
 import type { SizeOverrides } from './session/settings.js';
 import { sessionSettings } from './session/settings.js';
 import { createSession, defaultSessionsRoot, latestUnfinished, loadSession } from './session/store.js';
@@ -36,6 +37,7 @@ export async function openTui(options: TuiOptions): Promise<void> {
       prompts: builtInPrompts(),
       target: model?.card?.behaviours[0]?.target ?? '',
       settings: sessionSettings(options.quick ?? false, options.sizes),
+      forms: sessionForms(options.quick ?? false),
     });
   };
   const app = render(<Root opened={opened} offer={offer} create={create} models={models} />, { exitOnCtrlC: false });

@@ -2,8 +2,9 @@
 /** The bottom line: this screen's keys, then the keys that work everywhere (wrapping to a second line). */
 import { Text } from 'ink';
 import { truncate } from '../format.js';
+import { stages } from '../session/session.js';
 
 export function KeyHelp({ keys, width }: { keys: string; width: number }) {
-  const global = '1-6 stage · ? help · q quit';
+  const global = `1-${stages.length} stage · ? help · q quit`;
   return <Text dimColor>{truncate(` ${keys ? `${keys} · ` : ''}${global}`, 2 * width - 2)}</Text>;
 }

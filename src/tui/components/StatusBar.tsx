@@ -8,9 +8,11 @@ import { duration, statusSymbol, truncate } from '../format.js';
 import type { JobRecord, Session, Stage } from '../session/session.js';
 import { stages } from '../session/session.js';
 import { stageTitles } from './stage-titles.js';
+import { recoverBudgetText } from '../state/derive.js';
 
 export function jobSummary(job: JobRecord): string {
   const p = job.progress;
+  if (job.kind === 'recover') return `${statusSymbol[job.status]} ${job.label} ${job.status}${p?.detail ? ` ${p.detail}` : ''}${p ? ` ${duration(p.seconds)} of ${recoverBudgetText(job)}` : ''}`;
   const steps = p && p.total > 0 ? ` ${p.step}/${p.total}` : '';
   const rate = p && job.kind === 'gcg' && p.step > 0 ? ` ${(p.seconds / p.step).toFixed(1)} s/step` : '';
   const eta = p && p.step > 0 && p.total > p.step && job.status === 'running' ? ` ETA ${duration(((p.total - p.step) * p.seconds) / p.step)}` : '';

@@ -5,6 +5,7 @@ export const stageTitles: Record<Stage, string> = {
   steer: 'Steer',
   search: 'Search',
   backsample: 'Backsample',
+  recover: 'Recover',
   verify: 'Verify',
   export: 'Export',
 };

@@ -9,7 +9,7 @@ export function useGlobalKeys(state: AppState, dispatch: Dispatch<Action>): void
   useInput(
     (char, key) => {
       const stage = stages[Number(char) - 1];
-      if (/^[1-6]$/.test(char) && stage) dispatch({ type: 'go', stage });
+      if (/^[1-9]$/.test(char) && stage) dispatch({ type: 'go', stage });
       else if (char === '?') dispatch({ type: 'help-toggle' });
       else if (char === 'x') dispatch({ type: 'error-clear' });
       else if (char === 'q' || (key.ctrl && char === 'c')) dispatch({ type: 'quit' });

@@ -12,6 +12,10 @@ export function eventAction(id: string, event: JobEvent): Action {
       const { type: _, ...progress } = event;
       return { type: 'job-progress', id, progress };
     }
+    case 'phase': {
+      const { type: _, ...phase } = event;
+      return { type: 'job-phase', id, phase };
+    }
     case 'result':
       return { type: 'job-result', id, result: event.result };
     case 'error':

@@ -3,7 +3,7 @@
  * <session>/jobs/<id>/spec.json and starts `triggerfish __job <session> <id>`; the job writes one
  * JSON object per line on stdout (NDJSON), always in this order:
  *
- *   started → (log | progress)* → result? → error? → end
+ *   started → (log | progress | phase)* → result? → error? → end
  *
  * (`started` is missing when the job cannot begin at all: an unreadable spec, no backend.)
  * Nothing else goes to stdout: the job sends console output and stack traces to its stderr, which
@@ -13,10 +13,12 @@
 import type { BacksampleSpec } from '../../jobs/backsample.js';
 import type { JobEvent as RunnerEvent } from '../../jobs/common.js';
 import type { GcgSpec } from '../../jobs/gcg.js';
+import type { RecoverSpec } from '../../jobs/recover.js';
+import type { RankedCandidate as RecoverCandidate } from '../../recover/candidate.js';
 import type { SteerSpec } from '../../jobs/steer.js';
 import type { VerifySpec } from '../../jobs/verify.js';
 
-export const jobKinds = ['gcg', 'verify', 'steer', 'backsample'] as const;
+export const jobKinds = ['gcg', 'verify', 'steer', 'backsample', 'recover'] as const;
 export type JobKind = (typeof jobKinds)[number];
 
 /**
@@ -34,8 +36,9 @@ export type GcgJobSpec = JobHeader<'gcg'> & GcgSpec;
 export type VerifyJobSpec = JobHeader<'verify'> & VerifySpec;
 export type SteerJobSpec = JobHeader<'steer'> & SteerSpec;
 export type BacksampleJobSpec = JobHeader<'backsample'> & BacksampleSpec;
+export type RecoverJobSpec = JobHeader<'recover'> & RecoverSpec;
 
-export type JobSpec = GcgJobSpec | VerifyJobSpec | SteerJobSpec | BacksampleJobSpec;
+export type JobSpec = GcgJobSpec | VerifyJobSpec | SteerJobSpec | BacksampleJobSpec | RecoverJobSpec;
 
 /** The job layer's spec inside a UI job spec (its header taken off). */
 export function jobLayerSpec<S extends JobSpec>(spec: S): Omit<S, 'kind' | 'id' | 'label'> {
@@ -56,6 +59,8 @@ export interface VectorSummary {
   hitRate: number;
   /** Mean log p(Y) under the vector, teacher forced. */
   logProb: number;
+  /** The score its set is ranked by (DCT's α², a projection onto θ_Y), when the set is ranked. */
+  score?: number;
   completions: Completion[];
 }
 
@@ -70,17 +75,47 @@ export interface RankedCandidate {
   unsteered: string;
 }
 
+export type { RecoverCandidate };
+
+/** A recover run's outcome: every candidate with its evidence, best first (src/recover/rank.ts's rule). */
+export interface RecoverOutcome {
+  kind: 'recover';
+  candidates: RecoverCandidate[];
+  /** The top candidate when it reaches the threshold without firing the reference, else null. */
+  trigger: string | null;
+  reference: string | null;
+  siblings: number;
+  priorMethod: 'siblings' | 'vocabulary' | 'none';
+  /** Candidates found but left without evidence. */
+  unmeasured: number;
+  threshold: number;
+  stoppedBy: 'done' | 'budget';
+  seconds: number;
+  notes: string[];
+}
+
 export type JobResult =
   | { kind: 'gcg'; bestString: string; bestLoss: number; asr: number | null; steps: number; seconds: number; stoppedBy: 'steps' | 'asr' | 'time'; samples: Completion[] }
   | { kind: 'verify'; text: string; asr: number; completions: Completion[] }
   /** `file` is the vector-set file (src/steer format) in the job folder; `cosines` is [N][N] between its vectors. */
-  | { kind: 'steer'; method: string; file: string; hook: string; targetLayer: number | null; vectors: VectorSummary[]; cosines: number[][] }
-  | { kind: 'backsample'; candidates: RankedCandidate[]; gcgInit: string[]; seconds: number };
+  /** `rankedBy` names the score a ranked set (DCT) is ordered by; its vectors are then in rank order. */
+  | { kind: 'steer'; method: string; file: string; hook: string; targetLayer: number | null; vectors: VectorSummary[]; cosines: number[][]; rankedBy?: string }
+  | { kind: 'backsample'; candidates: RankedCandidate[]; gcgInit: string[]; seconds: number }
+  | RecoverOutcome;
+
+/** A named phase of a job (recover's stages) and where it stands; `seconds` since the job began, over every run. */
+export interface JobPhase {
+  name: string;
+  status: 'start' | 'done' | 'skipped' | 'resumed';
+  seconds: number;
+  note?: string;
+}
 
 /** The job layer's log and progress events, framed by the process's own. */
 export type JobEvent =
   | { type: 'started'; job: string; kind: JobKind; pid: number; backend: string; device: string; resumedFrom: number | null }
   | RunnerEvent
+  | ({ type: 'phase' } & JobPhase)
   | { type: 'result'; result: JobResult }
   /** One line for the user; `internal` means a bug (the stack is in stderr.log). */
   | { type: 'error'; message: string; internal: boolean }
@@ -90,7 +125,7 @@ export function encodeEvent(event: JobEvent): string {
   return JSON.stringify(event) + '\n';
 }
 
-const eventTypes = new Set(['started', 'log', 'progress', 'result', 'error', 'end']);
+const eventTypes = new Set(['started', 'log', 'progress', 'phase', 'result', 'error', 'end']);
 
 /** One stdout line → an event, or null for a line that is not one (the UI ignores those). */
 export function parseEvent(line: string): JobEvent | null {

@@ -15,6 +15,7 @@ import { vectorCosines } from '../../steer/index.js';
 import type { JobContext } from './job-context.js';
 import type { JobResult, JobSpec, VectorSummary } from './protocol.js';
 import { jobLayerSpec } from './protocol.js';
+import { runRecover } from './recover-runner.js';
 
 // A progress event per MELBO step would be thousands of UI updates; a few per second are plenty.
 const progressEveryMs = 250;
@@ -63,13 +64,18 @@ export function runnerFor(spec: JobSpec): (context: JobContext) => Promise<JobRe
       return async (context) => {
         const { set, scores } = await runSteerJob({ ...jobLayerSpec(spec), out: context.files.vectors }, forward(context, true));
         const y = spec.text ?? '';
+        const rankedBy = set.settings.rankedBy;
         const vectors: VectorSummary[] = (scores ?? [])
           .map((s) => ({
             index: s.index, label: s.label ?? `#${s.index}`, hitRate: s.hitRate, logProb: s.logProb,
+            ...(set.meta[s.index]?.score !== undefined && { score: set.meta[s.index]!.score! }),
             completions: s.completions.map((completion, i) => ({ prompt: spec.scorePrompts?.[i] ?? '', completion, shows: completion.includes(y) })),
           }))
           .sort((a, b) => a.index - b.index);
-        return { kind: 'steer', method: spec.method, file: context.files.vectors, hook: set.hook, targetLayer: set.targetLayer ?? null, vectors, cosines: vectorCosines(set) };
+        return {
+          kind: 'steer', method: spec.method, file: context.files.vectors, hook: set.hook, targetLayer: set.targetLayer ?? null, vectors, cosines: vectorCosines(set),
+          ...(typeof rankedBy === 'string' && { rankedBy }),
+        };
       };
     case 'backsample':
       return async (context) => {
@@ -80,5 +86,7 @@ export function runnerFor(spec: JobSpec): (context: JobContext) => Promise<JobRe
         }));
         return { kind: 'backsample', candidates, gcgInit: report.gcgInit, seconds: report.timings.totalSeconds };
       };
+    case 'recover':
+      return (context) => runRecover(spec, context, forward(context, true));
   }
 }

@@ -1,13 +1,18 @@
 /** Job specs built from the session: what each start key asks a job process to do. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import type { JobRecord, MarkedVector, Session } from '../session/session.js';
 import { backsampleFields } from '../../jobs/backsample.js';
 import { withDefaults } from '../../jobs/fields.js';
 import { gcgFields } from '../../jobs/gcg.js';
+import { parseBudget, recoverFields } from '../../jobs/recover.js';
+import type { RecoverSpec } from '../../jobs/recover.js';
 import { steerFields } from '../../jobs/steer.js';
 import { verifyFields } from '../../jobs/verify.js';
 import { defaultOptimisedConfig } from '../../steer/supervised.js';
-import type { BacksampleJobSpec, GcgJobSpec, JobSpec, SteerJobSpec, VerifyJobSpec } from './protocol.js';
+import type { SteerSpec } from '../../jobs/steer.js';
+import type { BacksampleJobSpec, GcgJobSpec, JobSpec, RecoverJobSpec, SteerJobSpec, VerifyJobSpec } from './protocol.js';
 
 /** The number after the highest job id so far ("j3-gcg" → 4), so ids never repeat in a session. */
 export function nextJobNumber(session: Session): number {
@@ -38,26 +43,39 @@ export function gcgSpec(session: Session, id: string, target: 'logit' | MarkedVe
   };
 }
 
-export function verifySpec(session: Session, id: string, text: string): VerifyJobSpec {
+export function verifySpec(session: Session, id: string, text: string, placement?: 'prefix' | 'suffix'): VerifyJobSpec {
   if (text.trim() === '') throw new BadInputError('type a candidate string to verify');
   return {
     kind: 'verify',
     id,
     label: 'verify',
-    ...withDefaults(verifyFields, { model: requireModel(session), candidate: text, text: session.target, heldOut: heldOut(session), maxTokens: session.settings.maxNewTokens }),
+    ...withDefaults(verifyFields, { model: requireModel(session), candidate: text, text: session.target, heldOut: heldOut(session), maxTokens: session.settings.maxNewTokens, placement }),
   };
 }
 
-/** Supervised: the optimised vector (norm ≤ its own radius); unsupervised: MELBO. Each with δ, so GCG can aim at it. */
-export function steerSpec(session: Session, id: string, method: 'supervised' | 'unsupervised'): SteerJobSpec {
+export type SteerMethod = 'supervised' | 'unsupervised' | 'dct';
+
+const steerLabels: Record<SteerMethod, string> = { supervised: 'optimised', unsupervised: 'MELBO', dct: 'DCT' };
+
+function steerSizes(session: Session, method: SteerMethod): Partial<SteerSpec> {
   const s = session.settings;
-  const sizes = method === 'supervised' ? { method: 'optimised', R: s.supervisedRadius ?? 16, steps: s.supervisedSteps ?? defaultOptimisedConfig.steps } : { method: 'melbo', count: s.vectors, steps: s.vectorSteps, R: s.radius };
+  if (method === 'supervised') return { method: 'optimised', R: s.supervisedRadius ?? 16, steps: s.supervisedSteps ?? defaultOptimisedConfig.steps };
+  if (method === 'unsupervised') return { method: 'melbo', count: s.vectors, steps: s.vectorSteps, R: s.radius };
+  return { ...(session.forms.dct as Partial<SteerSpec>), method: 'dct' };
+}
+
+/**
+ * Supervised: the optimised vector (norm ≤ its own radius); unsupervised: MELBO, or DCT with the Steer
+ * stage's DCT form (its features come ranked). Each with δ, so GCG can aim at it.
+ */
+export function steerSpec(session: Session, id: string, method: SteerMethod): SteerJobSpec {
+  const sizes = steerSizes(session, method);
   return {
     kind: 'steer',
     id,
-    label: method === 'supervised' ? 'optimised' : 'MELBO',
+    label: steerLabels[method],
     ...withDefaults(steerFields, {
-      model: requireModel(session), prompts: session.prompts.optimise, scorePrompts: heldOut(session), text: session.target, deltas: true, maxTokens: s.maxNewTokens, ...sizes,
+      model: requireModel(session), prompts: session.prompts.optimise, scorePrompts: heldOut(session), text: session.target, deltas: true, maxTokens: session.settings.maxNewTokens, ...sizes,
     }),
   };
 }
@@ -73,6 +91,21 @@ export function backsampleSpec(session: Session, id: string, vector: MarkedVecto
       samples: s.samples, maxTokens: s.sampleTokens, cleanSteps: s.cleanSteps, verify: s.verifyTop, asrTokens: s.maxNewTokens,
     }),
   };
+}
+
+/** The Y recover looks for: typed on the form or on Model (y), else the card's behaviour, with the card's own check of it. */
+function recoverTarget(session: Session, model: string): string | undefined {
+  const typed = session.forms.recover.text;
+  if (typeof typed === 'string') return typed;
+  return session.targetEdited || !existsSync(join(model, 'card.json')) ? session.target : undefined;
+}
+
+/** The recover pipeline with the Recover stage's form; the reference is the card's unless the form names one. */
+export function recoverSpec(session: Session, id: string): RecoverJobSpec {
+  const model = requireModel(session);
+  const spec = withDefaults(recoverFields, { ...(session.forms.recover as Partial<RecoverSpec>), model, text: recoverTarget(session, model) });
+  parseBudget(spec.budget);
+  return { kind: 'recover', id, label: 'recover', ...spec };
 }
 
 export function newJobRecord(spec: JobSpec, now: string): JobRecord {

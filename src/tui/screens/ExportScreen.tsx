@@ -1,5 +1,5 @@
 // @jsxRuntime automatic (see App.tsx)
-/** Stage 6: write results.json, report.md and the marked vectors into the session folder. */
+/** Stage 7: write results.json, report.md and the marked vectors into the session folder. */
 import { Text, useInput } from 'ink';
 import type { Dispatch } from 'react';
 import { relative } from 'node:path';
@@ -29,11 +29,12 @@ export function ExportScreen({ state, dispatch, sessionDir, width }: { state: Ap
     { isActive: state.input === null && !state.quitting },
   );
   const gcg = session.jobs.filter((j) => j.kind === 'gcg').length;
+  const recover = session.jobs.filter((j) => j.kind === 'recover').length;
   const verified = session.jobs.filter((j) => j.kind === 'verify' && j.result).length;
   return (
-    <Panel title="6 Export" width={width}>
+    <Panel title="7 Export" width={width}>
       <Text>{truncate(`Writes into ${where}/export/:`, inner)}</Text>
-      <Text>{`  results.json  model, Y, prompts, ${gcg} GCG run(s), ${candidates(session).length} candidate(s), ${verified} check(s)`}</Text>
+      <Text>{truncate(`  results.json  model, Y, prompts, ${gcg} GCG run(s), ${recover} recover run(s), ${candidates(session).length} candidate(s), ${verified} check(s)`, inner)}</Text>
       <Text>{'  report.md     the same as a readable report'}</Text>
       <Text>{`  vectors/      ${session.marked.length === 0 ? 'no marked vectors to copy' : `${session.marked.length} marked vector(s)`}`}</Text>
       <Text>{session.exported.length === 0 ? 'Not exported yet.' : '✓ Exported:'}</Text>

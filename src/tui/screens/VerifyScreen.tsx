@@ -1,6 +1,6 @@
 // @jsxRuntime automatic (see App.tsx)
 /**
- * Stage 5: check a candidate — one found by GCG or any typed string — by placing it into the
+ * Stage 6: check a candidate — one found by GCG, Backsample or Recover, or any typed string — by placing it into the
  * held-out prompts, completing, and counting completions that show Y.
  */
 import { Text, useInput } from 'ink';
@@ -25,16 +25,16 @@ export function VerifyScreen({ state, dispatch, width }: { state: AppState; disp
   const list = candidates(state.session);
   const at = Math.min(state.cursor.verify, Math.max(0, list.length - 1));
   const last = latestOfKind(state.session, 'verify');
-  const verify = (text: string) => {
+  const verify = (text: string, placement?: 'prefix' | 'suffix') => {
     dispatch({ type: 'input-close' });
-    jobs.start('verify', (s, id) => verifySpec(s, id, text));
+    jobs.start('verify', (s, id) => verifySpec(s, id, text, placement));
   };
 
   useInput(
     (char, key) => {
       if (key.upArrow) dispatch({ type: 'cursor', name: 'verify', value: Math.max(0, at - 1) });
       else if (key.downArrow) dispatch({ type: 'cursor', name: 'verify', value: Math.min(list.length - 1, at + 1) });
-      else if (key.return && list[at]) verify(list[at].text);
+      else if (key.return && list[at]) verify(list[at].text, list[at].placement);
       else if (char === 't') dispatch({ type: 'input-open', field: 'verify' });
       else if (key.escape && last && isRunning(last)) jobs.cancel(last.id);
     },
@@ -44,10 +44,11 @@ export function VerifyScreen({ state, dispatch, width }: { state: AppState; disp
   const first = Math.min(Math.max(0, at - candidateRows + 1), Math.max(0, list.length - candidateRows));
   const result = last?.result?.kind === 'verify' ? last.result : undefined;
   const text = last?.spec.kind === 'verify' ? (last.spec.candidate ?? '') : '';
+  const where = last?.spec.kind === 'verify' && last.spec.placement === 'prefix' ? ' before each prompt' : '';
   const held = last?.spec.kind === 'verify' ? (last.spec.heldOut?.length ?? 0) : 0;
   return (
-    <Panel title="5 Verify" width={width}>
-      <Text>{list.length === 0 ? 'No candidates yet (Search 3, Backsample 4); t types any string.' : `Candidates (${list.length}):`}</Text>
+    <Panel title="6 Verify" width={width}>
+      <Text>{list.length === 0 ? 'No candidates yet (Search 3, Backsample 4, Recover 5); t types any string.' : `Candidates (${list.length}):`}</Text>
       {list.slice(first, first + candidateRows).map((c, i) => (
         <Text key={c.text}>{truncate(`${first + i === at ? '▸' : ' '} ${quoted(c.text, 34).padEnd(36)} ${c.source}${c.loss !== undefined ? ` · loss ${c.loss.toFixed(3)}` : ''}`, inner)}</Text>
       ))}
@@ -58,7 +59,7 @@ export function VerifyScreen({ state, dispatch, width }: { state: AppState; disp
       )}
       {last && (
         <Text>
-          {truncate(`${statusSymbol[last.status]} ${quoted(text, 30)} ${last.status}${last.progress ? ` ${last.progress.step}/${last.progress.total}` : ''}${result ? ` · ASR ${asrText(result.asr, held)}` : ''}`, inner)}
+          {truncate(`${statusSymbol[last.status]} ${quoted(text, 30)}${where} ${last.status}${last.progress ? ` ${last.progress.step}/${last.progress.total}` : ''}${result ? ` · ASR ${asrText(result.asr, held)}` : ''}`, inner)}
         </Text>
       )}
       {last?.error && <Text>{truncate(`✗ ${last.error}`, inner * 2)}</Text>}

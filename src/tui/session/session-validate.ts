@@ -4,12 +4,14 @@
  * failed with a message, so that the UI starts it afresh instead of crashing on its missing files.
  */
 import { existsSync } from 'node:fs';
-import { BadFileError } from '../../errors.js';
+import { BadFileError, BadInputError } from '../../errors.js';
 import type { FieldSource, Json } from '../../util/validate.js';
 import { arrayField, boolField, fieldError, intField, isRecord, realField, recordField, show, stringField } from '../../util/validate.js';
 import { jobDir } from '../jobs/job-files.js';
 import { jobKinds } from '../jobs/protocol.js';
-import type { JobRecord, JobStatus, Session } from './session.js';
+import type { FormName } from './forms.js';
+import { checkFormValue, emptyForms, formFields } from './forms.js';
+import type { FormValue, JobRecord, JobStatus, Session, SessionForms } from './session.js';
 import { sessionFormat, stages } from './session.js';
 import { fullSettings } from './settings.js';
 
@@ -58,9 +60,44 @@ function checkJob(src: FieldSource, job: unknown, i: number): void {
     realField(src, check, 'asr', { min: 0, max: 1 }, undefined, `${where}asrChecks[${j}].`);
   });
   if (job.progress !== undefined) recordField(src, job, 'progress', where);
+  if (job.phases !== undefined) arrayField(src, job, 'phases', where).forEach((phase, j) => checkPhase(src, phase, `${where}phases[${j}]`));
+  if (job.found !== undefined) {
+    arrayField(src, job, 'found', where).forEach((f, j) => {
+      if (!isRecord(f)) throw fieldError(src, `${where}found[${j}]`, `must be {text, asr}, got ${show(f)}`);
+      stringField(src, f, 'text', {}, `${where}found[${j}].`);
+      realField(src, f, 'asr', { min: 0, max: 1 }, undefined, `${where}found[${j}].`);
+    });
+  }
   if (job.result !== undefined) recordField(src, job, 'result', where);
   if (job.error !== undefined) stringField(src, job, 'error', {}, where);
   intField(src, job, 'restarts', { min: 0, max: 1e9 }, 0, where);
+}
+
+function checkPhase(src: FieldSource, phase: unknown, where: string): void {
+  if (!isRecord(phase)) throw fieldError(src, where, `must be {name, status, seconds}, got ${show(phase)}`);
+  stringField(src, phase, 'name', { nonEmpty: true }, `${where}.`);
+  if (!['start', 'done', 'skipped', 'resumed'].includes(phase.status as string)) throw fieldError(src, `${where}.status`, `must be start, done, skipped or resumed, got ${show(phase.status)}`);
+  realField(src, phase, 'seconds', { min: 0, max: 1e9 }, undefined, `${where}.`);
+}
+
+/** The stages' forms (missing in sessions from before them): each value checked against its job field. */
+function checkForms(src: FieldSource, raw: Json): SessionForms {
+  if (raw.forms === undefined) return emptyForms();
+  const forms = recordField(src, raw, 'forms');
+  const checked = emptyForms();
+  for (const name of Object.keys(formFields) as FormName[]) {
+    if (forms[name] === undefined) continue;
+    const values = recordField(src, forms, name, 'forms.');
+    for (const [key, value] of Object.entries(values)) {
+      try {
+        checked[name][key] = checkFormValue(name, key, value as FormValue);
+      } catch (err) {
+        if (err instanceof BadInputError) throw fieldError(src, `forms.${name}.${key}`, err.message);
+        throw err;
+      }
+    }
+  }
+  return checked;
 }
 
 function checkMarked(src: FieldSource, raw: Json): void {
@@ -86,6 +123,7 @@ export function checkSession(raw: unknown, file: string): Session {
   if (raw.backend !== undefined && raw.backend !== null) stringField(src, raw, 'backend');
   checkSettings(src, raw);
   checkMarked(src, raw);
+  const forms = checkForms(src, raw);
   const jobs = arrayField(src, raw, 'jobs');
   jobs.forEach((job, i) => checkJob(src, job, i));
   const ids = jobs.map((j) => (j as Json).id);
@@ -102,6 +140,7 @@ export function checkSession(raw: unknown, file: string): Session {
     targetEdited: raw.targetEdited === true,
     backend: typeof raw.backend === 'string' ? raw.backend : null,
     marked: (raw.marked ?? []) as Session['marked'],
+    forms,
     exported: (raw.exported ?? []) as string[],
     settings: { ...fullSettings, ...(raw.settings as object) },
   };

@@ -3,11 +3,11 @@
  * the target Y, the jobs with their progress and results, and the marked vectors. Everything the
  * screens show can be rebuilt from this file and the job folders beside it.
  */
-import type { JobKind, JobResult, JobSpec } from '../jobs/protocol.js';
+import type { JobKind, JobPhase, JobResult, JobSpec } from '../jobs/protocol.js';
 
 export const sessionFormat = 'triggerfish-tui-session/1';
 
-export const stages = ['model', 'steer', 'search', 'backsample', 'verify', 'export'] as const;
+export const stages = ['model', 'steer', 'search', 'backsample', 'recover', 'verify', 'export'] as const;
 export type Stage = (typeof stages)[number];
 
 export interface PromptSet {
@@ -74,6 +74,10 @@ export interface JobRecord {
   /** Loss per step, index step - 1 (replayed steps overwrite, so resuming never duplicates). */
   losses: number[];
   asrChecks: { step: number; asr: number }[];
+  /** A job's named phases (recover's stages) with their status, in the order they began. */
+  phases?: JobPhase[];
+  /** Strings a running job has measured so far (recover's evidence, one by one), before its result. */
+  found?: { text: string; asr: number }[];
   result?: JobResult;
   error?: string;
   /** How many times the job was started again after an interruption. */
@@ -85,6 +89,19 @@ export interface MarkedVector {
   file: string;
   index: number;
   label: string;
+}
+
+/** A job setting's value on a stage's form (a job field: src/jobs/*.ts). */
+export type FormValue = string | number | boolean;
+
+/**
+ * What the user set on the stages' forms, by job field name; a field left unset keeps its default
+ * (the field's own, or the session's, e.g. the card's reference). recover: the Recover stage's job;
+ * dct: the Steer stage's DCT job.
+ */
+export interface SessionForms {
+  recover: Record<string, FormValue>;
+  dct: Record<string, FormValue>;
 }
 
 export interface Session {
@@ -103,6 +120,7 @@ export interface Session {
   /** Last backend a job reported, shown in the status bar before any job of this run starts. */
   backend: string | null;
   marked: MarkedVector[];
+  forms: SessionForms;
   jobs: JobRecord[];
   /** Set by Export; any later job clears it. */
   finished: boolean;

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { BadFileError } from '../../errors.js';
 import { isLive } from '../jobs/specs.js';
 import { writeJsonAtomic } from '../../util/json-file.js';
-import type { PromptSet, SessionSettings, Session } from './session.js';
+import { emptyForms } from './forms.js';
+import type { PromptSet, SessionForms, SessionSettings, Session } from './session.js';
 import { sessionFormat } from './session.js';
 import { checkSession, markOrphanedJobs } from './session-validate.js';
 import { readJsonFile } from '../../util/json-file.js';
@@ -30,6 +31,8 @@ export interface NewSession {
   prompts: PromptSet;
   target: string;
   settings: SessionSettings;
+  /** The stages' forms as a new session starts (default: nothing set). */
+  forms?: SessionForms;
 }
 
 /** Makes the next free <date>-<n> folder (mkdir is the lock, so two UIs never share one) and saves it. */
@@ -51,6 +54,7 @@ export function createSession(root: string, init: NewSession, now = new Date()):
       created: stamp,
       updated: stamp,
       ...init,
+      forms: init.forms ?? emptyForms(),
       targetEdited: false,
       stage: 'model',
       backend: null,

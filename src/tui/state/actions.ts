@@ -1,6 +1,7 @@
 /** Everything that changes the UI state: key-driven choices and job-process events. */
-import type { JobResult } from '../jobs/protocol.js';
-import type { JobProgress, JobRecord, MarkedVector, PromptSet, Stage } from '../session/session.js';
+import type { JobPhase, JobResult } from '../jobs/protocol.js';
+import type { FormName } from '../session/forms.js';
+import type { FormValue, JobProgress, JobRecord, MarkedVector, PromptSet, Stage } from '../session/session.js';
 import type { Cursor, InputField } from './state.js';
 
 export type Action =
@@ -12,12 +13,15 @@ export type Action =
   | { type: 'input-open'; field: InputField }
   | { type: 'input-close' }
   | { type: 'mark-toggle'; vector: MarkedVector }
+  /** A form setting set (null: back to its default); closes the row's text field. */
+  | { type: 'form-set'; form: FormName; key: string; value: FormValue | null }
   | { type: 'job-created'; record: JobRecord }
   /** A job is started again (resume, or the user pressed r); `waitingFor` is an old process still saving. */
   | { type: 'job-restarting'; id: string; waitingFor: number | null }
   | { type: 'job-started'; id: string; pid: number; backend: string; device: string; resumedFrom: number | null }
   | { type: 'job-log'; id: string; message: string }
   | { type: 'job-progress'; id: string; progress: JobProgress }
+  | { type: 'job-phase'; id: string; phase: JobPhase }
   | { type: 'job-result'; id: string; result: JobResult }
   | { type: 'job-error'; id: string; message: string }
   | { type: 'job-end'; id: string; status: 'finished' | 'failed' | 'cancelled' }

@@ -1,5 +1,7 @@
 /** Values the screens compute from the session in render, never stored. */
-import type { VectorSummary } from '../jobs/protocol.js';
+import { parseBudget } from '../../jobs/recover.js';
+import { duration } from '../format.js';
+import type { RecoverCandidate, VectorSummary } from '../jobs/protocol.js';
 import type { JobRecord, Session } from '../session/session.js';
 
 export function isRunning(job: JobRecord | undefined): boolean {
@@ -19,11 +21,14 @@ export interface Candidate {
   source: string;
   loss?: number;
   asr?: number | null;
+  /** Where it goes in a prompt to fire best (recover measures it), when known. */
+  placement?: 'prefix' | 'suffix';
 }
 
 /** A job's candidate strings: a GCG run's best so far, a backsample run's verified ones. */
 function jobCandidates(job: JobRecord): Candidate[] {
   const source = `${job.label} ${job.id}`;
+  if (job.result?.kind === 'recover') return job.result.candidates.map((c) => ({ text: c.text, source: `${source} #${c.rank}`, asr: c.evidence.asrSuspect, placement: verifyPlacement(c) }));
   if (job.result?.kind === 'backsample') return job.result.candidates.filter((c) => c.asr !== null).map((c) => ({ text: c.text, source, asr: c.asr }));
   if (job.kind !== 'gcg') return [];
   const result = job.result?.kind === 'gcg' ? job.result : undefined;
@@ -39,11 +44,34 @@ export function candidates(session: Session): Candidate[] {
   return [...session.jobs].reverse().flatMap(jobCandidates).filter((c) => !seen.has(c.text) && seen.add(c.text));
 }
 
+/** The phases of a recover run, in order (src/recover/pipeline.ts), as its job names them. */
+export const recoverPhases = ['load', 'priors', 'leak', 'grow prefix', 'grow suffix', 'minimise', 'evidence'] as const;
+
+/** A recover job's time budget in seconds (its spec's, e.g. 10m). */
+export function recoverBudget(job: JobRecord): number {
+  try {
+    return job.spec.kind === 'recover' ? parseBudget(job.spec.budget) : NaN;
+  } catch {
+    return NaN; // a hand-edited spec: shown as –
+  }
+}
+
+export function recoverBudgetText(job: JobRecord): string {
+  return duration(recoverBudget(job));
+}
+
+/** Verify places a string before or after the request: a recover candidate where it fired best ('inside': where it was found). */
+export function verifyPlacement(c: RecoverCandidate): 'prefix' | 'suffix' {
+  return c.evidence.bestPlacement === 'inside' ? c.placement : c.evidence.bestPlacement;
+}
+
 /** A vector of a finished steer job, as the Steer screen browses it. */
 export interface BrowsedVector extends VectorSummary {
   job: string;
-  /** The steer job's method: optimised (supervised) or melbo (unsupervised). */
+  /** The steer job's method: optimised (supervised), melbo or dct (unsupervised). */
   method: string;
+  /** The score its set is ranked by (DCT: alpha^2), when ranked; the set's vectors are then in rank order. */
+  rankedBy?: string;
   file: string;
   /** Cosine similarity to the other vectors of its set, by index. */
   cosines: number[];
@@ -55,7 +83,7 @@ export function steerVectors(session: Session): BrowsedVector[] {
   return session.jobs.flatMap((job) => {
     if (job.result?.kind !== 'steer') return [];
     const r = job.result;
-    return r.vectors.map((v) => ({ ...v, job: job.id, method: r.method, file: r.file, cosines: r.cosines[v.index] ?? [], name: `${job.label} ${job.id} #${v.index}` }));
+    return r.vectors.map((v) => ({ ...v, job: job.id, method: r.method, file: r.file, cosines: r.cosines[v.index] ?? [], name: `${job.label} ${job.id} #${v.index}`, ...(r.rankedBy !== undefined && { rankedBy: r.rankedBy }) }));
   });
 }
 

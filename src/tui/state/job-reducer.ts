@@ -3,13 +3,38 @@
  * for events worth keeping, a finished log line (printed once above the live panel).
  */
 import { asrText, quoted } from '../format.js';
-import type { JobResult } from '../jobs/protocol.js';
-import type { JobRecord } from '../session/session.js';
+import type { JobPhase, JobResult, RecoverOutcome } from '../jobs/protocol.js';
+import type { JobProgress, JobRecord } from '../session/session.js';
 import type { Action } from './actions.js';
 
 export type JobAction = Extract<Action, { id: string }>;
 
 const live = new Set(['starting', 'running', 'paused']);
+
+function recoverLine(name: string, r: RecoverOutcome): string {
+  const top = r.candidates[0];
+  const head = `✓ ${name} done in ${Math.round(r.seconds)} s: ${r.candidates.length} candidate(s)`;
+  if (!top) return head;
+  const e = top.evidence;
+  const evidence = `ASR ${e.asrSuspect.toFixed(2)} ref ${e.asrReference === null ? '–' : e.asrReference.toFixed(2)}`;
+  return r.trigger !== null ? `${head}, trigger ${quoted(top.text, 24)} ${evidence}` : `${head}, no trigger; top ${quoted(top.text, 20)} ${evidence}${top.universal ? ' ⚠ universal' : ''}`;
+}
+
+/** A phase's record replaces the one of the same name (a resumed run reports each again). */
+function withPhase(phases: readonly JobPhase[] | undefined, phase: JobPhase): JobPhase[] {
+  const list = [...(phases ?? [])];
+  const at = list.findIndex((p) => p.name === phase.name);
+  if (at >= 0) list[at] = phase;
+  else list.push(phase);
+  return list;
+}
+
+/** recover's progress: stage-local steps (no loss history, no ASR checks); each string its evidence measured is kept. */
+function recoverProgress(job: JobRecord, p: JobProgress): JobRecord {
+  if (p.detail !== 'evidence' || p.best === undefined || p.asr === undefined) return { ...job, progress: p };
+  const found = [...(job.found ?? []).filter((f) => f.text !== p.best), { text: p.best, asr: p.asr }];
+  return { ...job, progress: p, found };
+}
 
 function resultLine(name: string, r: JobResult, held: number): string {
   switch (r.kind) {
@@ -26,6 +51,8 @@ function resultLine(name: string, r: JobResult, held: number): string {
       const top = r.candidates[0];
       return `✓ ${name} done: ${r.candidates.length} candidate(s)${top ? `, top ${quoted(top.text, 24)} ASR ${top.asr === null ? '–' : top.asr.toFixed(2)}` : ''}`;
     }
+    case 'recover':
+      return recoverLine(name, r);
   }
 }
 
@@ -42,8 +69,14 @@ export function jobReducer(job: JobRecord, action: JobAction, quitting: boolean)
       };
     case 'job-log':
       return { job };
+    case 'job-phase': {
+      const ph = action.phase;
+      const said = ph.status === 'done' || ph.status === 'skipped' ? `${ph.status === 'done' ? '✓' : '–'} ${name} ${ph.name} ${ph.status} at ${Math.round(ph.seconds)} s${ph.note ? ` (${ph.note})` : ''}` : undefined;
+      return { job: { ...job, phases: withPhase(job.phases, ph) }, ...(said && { line: said }) };
+    }
     case 'job-progress': {
       const p = action.progress;
+      if (job.kind === 'recover') return { job: recoverProgress(job, p) };
       const losses = job.losses.slice();
       if (p.loss !== undefined) losses[p.step - 1] = p.loss;
       const fresh = p.asr !== undefined && !job.asrChecks.some((c) => c.step === p.step);

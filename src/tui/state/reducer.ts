@@ -46,6 +46,11 @@ export function reducer(state: AppState, action: Action): AppState {
       const marked = has ? state.session.marked.filter((m) => m.file !== v.file || m.index !== v.index) : [...state.session.marked, v];
       return withSession(state, { marked });
     }
+    case 'form-set': {
+      const { [action.key]: _, ...rest } = state.session.forms[action.form];
+      const values = action.value === null ? rest : { ...rest, [action.key]: action.value };
+      return { ...withSession(state, { forms: { ...state.session.forms, [action.form]: values } }), input: 'form', error: null };
+    }
     case 'job-created':
       return { ...withSession(state, { jobs: [...state.session.jobs, action.record], finished: false }), error: null };
     case 'quit': {

@@ -5,7 +5,8 @@
  */
 import type { Session } from '../session/session.js';
 
-export type InputField = 'target' | 'prompt-source' | 'prompt-file' | 'prompt-typed' | 'verify';
+/** form: the stage's settings form is open (keys move and set); form-edit: its row's text field is open. */
+export type InputField = 'target' | 'prompt-source' | 'prompt-file' | 'prompt-typed' | 'verify' | 'form' | 'form-edit';
 
 /** Selections that survive moving between screens. */
 export interface Cursor {
@@ -15,6 +16,10 @@ export interface Cursor {
   search: number;
   steer: number;
   backsample: number;
+  /** The chosen candidate of the latest recover run. */
+  recover: number;
+  /** The row of the open settings form. */
+  form: number;
 }
 
 export interface LogLine {
@@ -47,7 +52,7 @@ export function initialState(session: Session, modelIndex = 0): AppState {
     log: [],
     help: false,
     quitting: false,
-    cursor: { model: modelIndex, verify: 0, search: 0, steer: 0, backsample: 0 },
+    cursor: { model: modelIndex, verify: 0, search: 0, steer: 0, backsample: 0, recover: 0, form: 0 },
     pids: {},
     waiting: {},
     device: null,
