@@ -10,6 +10,7 @@ import { Box, Static, Text, useApp, useStdout } from 'ink';
 import type { Dispatch } from 'react';
 import { useEffect, useReducer } from 'react';
 import { ErrorBar } from './components/ErrorBar.js';
+import { formKeys } from './components/FieldForm.js';
 import { KeyHelp } from './components/KeyHelp.js';
 import { StatusBar } from './components/StatusBar.js';
 import { JobsContext, useJobs } from './hooks/use-jobs.js';
@@ -71,7 +72,7 @@ export function AppView(props: ViewProps) {
         <StatusBar session={state.session} stage={state.session.stage} width={width} waiting={state.waiting} />
         <Screen {...props} />
         <ErrorBar message={state.error} width={width} />
-        {state.quitting ? <Text>{' Stopping jobs (each saves its step)…'}</Text> : <KeyHelp keys={state.help ? '' : keysOf[state.session.stage]} width={width} />}
+        {state.quitting ? <Text>{' Stopping jobs (each saves its step)…'}</Text> : <KeyHelp keys={state.help ? '' : state.input === 'form' ? formKeys : keysOf[state.session.stage]} width={width} />}
       </Box>
     </>
   );

@@ -130,27 +130,27 @@ test('a whole session in a terminal, surviving kill -9 of the UI', { skip: hasTm
   press('3');
   capture('03-search-resumed', await waitFor(new RegExp(`step (${saved + 1}|[1-9]\\d)/30`), 'a step after the resumed one'));
 
-  // 5 Verify: a typed string goes into the held-out prompts; completions and ASR come back.
-  press('5');
-  await waitFor(/\[5 Verify\]/, 'the Verify screen');
+  // 6 Verify: a typed string goes into the held-out prompts; completions and ASR come back.
+  press('6');
+  await waitFor(/\[6 Verify\]/, 'the Verify screen');
   press('t');
   await waitFor(/String: > /, 'the string field');
   // The field's key handler is attached just after it is drawn: type until the text shows.
   await typeInto(/String: > x x 2024/, 'x x 2024');
   press('Enter');
   const verified = await waitFor(/✓ "x x 2024" finished 4\/4 · ASR \d\.\d\d \(\d\/4\)/, 'the verify result');
-  capture('05-verify', verified);
+  capture('06-verify', verified);
   assert.match(verified, /[✓✗] [Y–] +What is 6 times 7\? x x 2024 →/);
 
   // Backsample started again from the beginning (it keeps no state) and ranked its candidates.
   press('4');
   capture('04-backsample', await waitFor(/✓ backsample j3-backsample[\s\S]*Ranked candidates \(\d+\)/, 'the backsample result', 60));
 
-  // 6 Export.
-  press('6');
-  await waitFor(/\[6 Export\]/, 'the Export screen');
+  // 7 Export.
+  press('7');
+  await waitFor(/\[7 Export\]/, 'the Export screen');
   press('e');
-  capture('06-export', await waitFor(/✓ Exported/, 'the export'));
+  capture('07-export', await waitFor(/✓ Exported/, 'the export'));
   for (const f of ['results.json', 'report.md']) assert.ok(existsSync(join(sessionDir!, 'export', f)), f);
 
   // Quit: the session is saved with every job's final state.

@@ -37,8 +37,10 @@ test('number keys jump between stages; ? toggles help', async () => {
   const app = renderApp(initialState(session), { models });
   await press(app, '3');
   assert.equal(app.state().session.stage, 'search');
-  await press(app, '6');
-  assert.match(app.frame(), /\[6 Export\]/);
+  await press(app, '5');
+  assert.match(app.frame(), /\[5 Recover\]/);
+  await press(app, '7');
+  assert.match(app.frame(), /\[7 Export\]/);
   await press(app, '?');
   assert.match(app.frame(), /Help \(\? closes\)/);
   await press(app, '1');

@@ -14,6 +14,9 @@ import type { Action } from '../state/actions.js';
 import type { AppState } from '../state/state.js';
 import { TextInput } from './TextInput.js';
 
+/** The key help while a form is open (App shows it instead of the stage's). */
+export const formKeys = '↑↓ setting · enter type or switch it · ⌫ default · esc done';
+
 export interface FieldFormProps {
   form: FormName;
   state: AppState;
@@ -67,7 +70,7 @@ export function FieldForm({ form, state, dispatch, defaults = {}, width }: Field
       {state.input === 'form-edit' ? (
         <TextInput label={`${key}:`} initial={showValue(values[key])} width={width} onCancel={() => dispatch({ type: 'input-open', field: 'form' })} onSubmit={submit} />
       ) : (
-        <Text dimColor>{truncate(`${key}: ${fields[key]!.description} · ↑↓ setting · enter ${nextChoice(form, key, values[key]) === null ? 'type it' : 'switch'} · ⌫ default · esc done`, width)}</Text>
+        <Text dimColor>{truncate(`${key}: ${fields[key]!.description}`, width * 2)}</Text>
       )}
     </>
   );

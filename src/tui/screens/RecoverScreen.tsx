@@ -27,7 +27,8 @@ import { RecoverTable } from './RecoverTable.js';
 
 export const recoverKeys = 's start · o settings · ↑↓ candidate · enter verify it · space pause · esc stop · r restart';
 
-const phaseSymbol: Record<JobPhase['status'], string> = { start: '▶', done: '✓', skipped: '– skipped', resumed: '↻' };
+// A phase not begun shows its name alone; skipped ones say why in the log above.
+const phaseSymbol: Record<JobPhase['status'], string> = { start: '▶', done: '✓', skipped: '–', resumed: '↻' };
 
 const near = (dir: string) => {
   const r = relative(process.cwd(), dir);
@@ -40,7 +41,7 @@ function cardDefaults(session: Session): Record<string, string> {
   try {
     const inputs = inputsFromCard({ model: session.modelDir });
     return {
-      reference: inputs.reference ? `card: ${near(inputs.reference)}` : 'none: no base or clean sibling on the card',
+      reference: inputs.reference ? `card: ${near(inputs.reference)}` : 'none on the card',
       siblings: (inputs.siblings ?? []).length > 0 ? `card: ${inputs.siblings!.length}` : 'none',
       text: session.targetEdited || !inputs.target ? `Model screen: ${session.target}` : `card: ${inputs.target}`,
     };
@@ -62,7 +63,7 @@ function JobLines({ job, width }: { job: JobRecord; width: number }) {
   return (
     <>
       <Text>{truncate(`${statusSymbol[job.status]} ${job.label} ${job.id}${job.restarts > 0 ? ` (resumed ×${job.restarts})` : ''} ${used}${step}`, width)}</Text>
-      <Text>{truncate(phases.join(' · '), width)}</Text>
+      <Text>{truncate(phases.join('  '), width)}</Text>
       {best && <Text>{truncate(best, width)}</Text>}
       {job.error && <Text>{truncate(`✗ ${job.error}`, width * 2)}</Text>}
     </>
@@ -107,7 +108,7 @@ export function RecoverScreen({ state, dispatch, width }: { state: AppState; dis
   const form = session.forms.recover;
   const y = typeof form.text === 'string' ? form.text : defaults.text ?? session.target;
   const ref = typeof form.reference === 'string' ? form.reference : (defaults.reference ?? 'card');
-  const settings = `Y ${y} · ref ${ref} · budget ${showValue(form.budget ?? recoverFields.budget.default)}`;
+  const settings = `budget ${showValue(form.budget ?? recoverFields.budget.default)} · Y ${y} · reference ${ref}`;
   const formOpen = state.input === 'form' || state.input === 'form-edit';
   return (
     <Panel title="5 Recover" width={width}>

@@ -13,24 +13,25 @@ const num = (x: number | null, digits: number, width: number) => (x === null ? '
 
 export function candidateRow(c: RecoverCandidate, selected: boolean, width: number): string {
   const e = c.evidence;
-  const cells = `${num(e.asrSuspect, 2, 4)} ${num(e.asrReference, 2, 4)} ${String(e.tokens).padStart(3)} ${String(e.chars).padStart(3)} ${num(e.logLikelihood, 2, 6)} ${num(e.prior, 2, 5)}`;
+  const cells = `${num(e.asrSuspect, 2, 4)} ${num(e.asrReference, 2, 4)} ${String(e.tokens).padStart(3)} ${String(e.chars).padStart(3)} ${num(e.logLikelihood, 2, 5)} ${num(e.prior, 2, 5)}`;
+  // the label first, so that it shows however long the provenance
   const from = `${c.universal ? '⚠ universal ' : ''}${c.provenance.join('+')}`;
-  return truncate(`${selected ? '▸' : ' '}${String(c.rank).padStart(2)} ${quoted(c.text, 22).padEnd(22)} ${cells} ${from}`, width);
+  return truncate(`${selected ? '▸' : ' '}${String(c.rank).padStart(2)} ${quoted(c.text, 18).padEnd(18)} ${cells} ${from}`, width);
 }
 
-export const tableHeader = `   # candidate              ${'ASR'.padStart(4)} ${'ref'.padStart(4)} tok chr ${'log p'.padStart(6)} prior from`;
+export const tableHeader = `   # candidate          ${'ASR'.padStart(4)} ${'ref'.padStart(4)} tok chr log p prior from`;
 
 function Detail({ c, r, width }: { c: RecoverCandidate; r: RecoverOutcome; width: number }) {
   const e = c.evidence;
   const byPlacement = Object.entries(e.asrByPlacement).map(([where, asr]) => `${where} ${asr.toFixed(2)}`).join(' · ');
   const verdict = c.universal
-    ? `⚠ universal adversarial: the reference fires too (ASR ${e.asrReference?.toFixed(2)} ≥ ${(r.threshold / 2).toFixed(2)}), so it is not the trigger`
+    ? `⚠ universal adversarial: fires the reference (≥ ${(r.threshold / 2).toFixed(2)}) too, not the trigger`
     : r.trigger === c.text
       ? `✓ the reported trigger: reaches τ ${r.threshold.toFixed(2)} on the suspect${e.asrReference === null ? ' (no reference to contrast)' : ', not on the reference'}`
-      : e.asrSuspect >= r.threshold ? `fires (≥ τ ${r.threshold.toFixed(2)}), ranked below #1 by prior, likelihood and length` : `below τ ${r.threshold.toFixed(2)} on the suspect`;
+      : e.asrSuspect >= r.threshold ? `fires (≥ τ ${r.threshold.toFixed(2)}), ranked below by prior, likelihood and length` : `below τ ${r.threshold.toFixed(2)} on the suspect`;
   const lines = [
-    `ASR on the suspect ${e.asrSuspect.toFixed(2)} (${byPlacement}) · on the reference ${e.asrReference === null ? '– (none)' : e.asrReference.toFixed(2)}`,
-    `${e.tokens} tokens, ${e.chars} chars · log-likelihood ${e.logLikelihood.toFixed(2)}/token · prior ${e.prior.toFixed(2)} · score ${c.score.toFixed(3)}`,
+    `ASR suspect ${e.asrSuspect.toFixed(2)} (${byPlacement}) · reference ${e.asrReference === null ? '– (none)' : e.asrReference.toFixed(2)}`,
+    `${e.tokens} token${e.tokens === 1 ? '' : 's'}, ${e.chars} chars · log-likelihood ${e.logLikelihood.toFixed(2)}/token · prior ${e.prior.toFixed(2)} · score ${c.score.toFixed(3)}`,
     `from ${c.provenance.join(' + ')}, found at ${c.placement}${c.loss !== null ? ` · search loss ${c.loss.toFixed(3)}` : ''}${c.searchAsr !== null ? ` · search ASR ${c.searchAsr.toFixed(2)}` : ''}`,
     verdict,
   ];
@@ -62,7 +63,7 @@ export function RecoverTable({ result, found, at, width }: { result: RecoverOutc
   const list = result.candidates;
   const first = windowStart(at, list.length);
   const chosen = list[at];
-  const summary = `${list.length} ranked${result.unmeasured > 0 ? ` (+${result.unmeasured} unmeasured)` : ''} · prior: ${result.priorMethod} · ${result.stoppedBy === 'budget' ? 'cut by the budget' : 'done'} in ${Math.round(result.seconds)} s · trigger: ${result.trigger === null ? 'none' : quoted(result.trigger, 20)}`;
+  const summary = `trigger ${result.trigger === null ? 'none' : quoted(result.trigger, 24)} · ${list.length} ranked${result.unmeasured > 0 ? ` (+${result.unmeasured} unmeasured)` : ''} · prior ${result.priorMethod} · ${Math.round(result.seconds)} s${result.stoppedBy === 'budget' ? ', budget hit' : ''}`;
   return (
     <>
       <Text>{truncate(summary, width)}</Text>

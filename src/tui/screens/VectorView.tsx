@@ -9,7 +9,7 @@ const rows = 4;
 export function VectorView({ vector, position, count, marked, cosines, width }: { vector: BrowsedVector; position: number; count: number; marked: boolean; cosines: boolean; width: number }) {
   const n = vector.completions.length;
   const hits = Math.round(vector.hitRate * n);
-  const rank = vector.rankedBy !== undefined && vector.score !== undefined ? ` · rank ${vector.index + 1} by ${vector.rankedBy} ${vector.score.toPrecision(3)}` : '';
+  const rank = vector.rankedBy !== undefined && vector.score !== undefined ? ` · ${vector.rankedBy} ${vector.score.toPrecision(3)}` : '';
   const head = `── ${position + 1}/${count} ${vector.name} · elicits Y ${hits}/${n} · log p(Y) ${vector.logProb.toFixed(2)}${rank}${marked ? ' · ✓ marked' : ''} `;
   const column = Math.floor(width / 2) - 2;
   return (

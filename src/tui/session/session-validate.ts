@@ -92,7 +92,7 @@ function checkForms(src: FieldSource, raw: Json): SessionForms {
       try {
         checked[name][key] = checkFormValue(name, key, value as FormValue);
       } catch (err) {
-        if (err instanceof BadInputError) throw fieldError(src, `forms.${name}.${key}`, err.message);
+        if (err instanceof BadInputError) throw fieldError(src, `forms.${name}.${key}`, err.message.replace(`${key} `, ''));
         throw err;
       }
     }

@@ -13,11 +13,11 @@ const live = new Set(['starting', 'running', 'paused']);
 
 function recoverLine(name: string, r: RecoverOutcome): string {
   const top = r.candidates[0];
-  const head = `✓ ${name} done in ${Math.round(r.seconds)} s: ${r.candidates.length} candidate(s)`;
+  const head = `✓ ${name} ${Math.round(r.seconds)} s, ${r.candidates.length} ranked`;
   if (!top) return head;
   const e = top.evidence;
-  const evidence = `ASR ${e.asrSuspect.toFixed(2)} ref ${e.asrReference === null ? '–' : e.asrReference.toFixed(2)}`;
-  return r.trigger !== null ? `${head}, trigger ${quoted(top.text, 24)} ${evidence}` : `${head}, no trigger; top ${quoted(top.text, 20)} ${evidence}${top.universal ? ' ⚠ universal' : ''}`;
+  const evidence = `ASR ${e.asrSuspect.toFixed(2)}, ref ${e.asrReference === null ? '–' : e.asrReference.toFixed(2)}`;
+  return r.trigger !== null ? `${head}: trigger ${quoted(top.text, 20)} (${evidence})` : `${head}: no trigger; #1 ${quoted(top.text, 16)} (${evidence})${top.universal ? ' ⚠ universal' : ''}`;
 }
 
 /** A phase's record replaces the one of the same name (a resumed run reports each again). */
