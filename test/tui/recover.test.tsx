@@ -83,8 +83,8 @@ test('recover events: phases in order with their status, the budget clock, the s
 
   const frame = renderApp(running).frame();
   fits(frame);
-  assert.match(frame, /▶ recover j3-recover ██████░░░░ 60% of the budget, 0:09\/0:15 · evidence 2\/3/);
-  assert.match(frame, /load ✓  priors –  leak ✓  grow prefix ▶  grow suffix  minimise  evidence ▶/);
+  assert.match(frame, /▶ recover j3-recover ██████░░░░ 60% budget 0:09\/0:15 · evidence 2\/3/);
+  assert.match(frame, /load ✓  priors –  leak ✓  grow prefix ▶  suffix  minimise  evidence ▶/);
   assert.match(frame, /best "Glimmerfax" ASR 0\.95/);
   assert.match(frame, /Measured so far \(held-out ASR on the suspect; full evidence when done\): 2/);
   assert.match(frame, /▸ "Glimmer fax" +ASR 0\.90/);

@@ -161,7 +161,7 @@ test('Verify lists GCG candidates and the last check with its completions, marke
 test('Export lists what it writes and, once done, the files', () => {
   const before = renderApp(at('export')).frame();
   fits(before);
-  assert.match(before, /results\.json +model, Y, prompts, 1 GCG run\(s\), 0 recover run\(s\), 1 candidate\(s\), 1 check/);
+  assert.match(before, /results\.json +1 GCG \+ 0 recover runs, 1 candidate\(s\), 1 check\(s\)/);
   assert.match(before, /Not exported yet\./);
   const afterExport = renderApp(at('export', { exported: ['/s/export/results.json', '/s/export/report.md'] })).frame();
   assert.match(afterExport, /✓ Exported:/);

@@ -34,7 +34,7 @@ export function ExportScreen({ state, dispatch, sessionDir, width }: { state: Ap
   return (
     <Panel title="7 Export" width={width}>
       <Text>{truncate(`Writes into ${where}/export/:`, inner)}</Text>
-      <Text>{truncate(`  results.json  model, Y, prompts, ${gcg} GCG run(s), ${recover} recover run(s), ${candidates(session).length} candidate(s), ${verified} check(s)`, inner)}</Text>
+      <Text>{truncate(`  results.json  ${gcg} GCG + ${recover} recover runs, ${candidates(session).length} candidate(s), ${verified} check(s)`, inner)}</Text>
       <Text>{'  report.md     the same as a readable report'}</Text>
       <Text>{`  vectors/      ${session.marked.length === 0 ? 'no marked vectors to copy' : `${session.marked.length} marked vector(s)`}`}</Text>
       <Text>{session.exported.length === 0 ? 'Not exported yet.' : '✓ Exported:'}</Text>

@@ -29,6 +29,8 @@ export const recoverKeys = 's start · o settings · ↑↓ candidate · enter v
 
 // A phase not begun shows its name alone; skipped ones say why in the log above.
 const phaseSymbol: Record<JobPhase['status'], string> = { start: '▶', done: '✓', skipped: '–', resumed: '↻' };
+// "grow prefix ✓  suffix ✓": the second growing phase without its verb, so that all seven fit 76 columns
+const phaseLabel = (name: string) => (name === 'grow suffix' ? 'suffix' : name);
 
 const near = (dir: string) => {
   const r = relative(process.cwd(), dir);
@@ -53,11 +55,11 @@ function cardDefaults(session: Session): Record<string, string> {
 function JobLines({ job, width }: { job: JobRecord; width: number }) {
   const p = job.progress;
   const budget = recoverBudget(job);
-  const used = p ? `${bar(p.seconds / budget, 10)} of the budget, ${duration(p.seconds)}/${duration(budget)}` : job.status;
+  const used = p ? `${bar(p.seconds / budget, 10)} budget ${duration(p.seconds)}/${duration(budget)}` : job.status;
   const step = p && p.total > 0 ? ` · ${p.detail ?? ''} ${p.step}/${p.total}` : '';
   const phases = recoverPhases.map((name) => {
     const ph = job.phases?.find((x) => x.name === name);
-    return ph ? `${name} ${phaseSymbol[ph.status]}` : name;
+    return ph ? `${phaseLabel(name)} ${phaseSymbol[ph.status]}` : phaseLabel(name);
   });
   const best = job.result === undefined && p?.best !== undefined ? `best ${quoted(p.best, 30)}${p.loss !== undefined ? ` loss ${p.loss.toFixed(3)}` : ''}${p.asr !== undefined ? ` ASR ${p.asr.toFixed(2)}` : ''}` : null;
   return (

@@ -22,7 +22,7 @@ import type { BrowsedVector } from '../state/derive.js';
 import type { AppState } from '../state/state.js';
 import { VectorView } from './VectorView.js';
 
-export const steerKeys = 's supervised · u MELBO · d DCT · o DCT settings · ←→ browse · m mark as Y · c cosines · g GCG on it · space pause · esc stop · r restart';
+export const steerKeys = 's supervised · u MELBO · d DCT · o its settings · ←→ browse · m mark Y · c cosines · g GCG · space pause · esc stop · r restart';
 
 const methodOf: Record<string, SteerMethod> = { s: 'supervised', u: 'unsupervised', d: 'dct' };
 
