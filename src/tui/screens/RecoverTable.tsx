@@ -11,7 +11,7 @@ import type { RecoverCandidate, RecoverOutcome } from '../jobs/protocol.js';
 const rows = 6;
 const num = (x: number | null, digits: number, width: number) => (x === null ? '–' : x.toFixed(digits)).padStart(width);
 
-export function candidateRow(c: RecoverCandidate, selected: boolean, width: number): string {
+function candidateRow(c: RecoverCandidate, selected: boolean, width: number): string {
   const e = c.evidence;
   const cells = `${num(e.asrSuspect, 2, 4)} ${num(e.asrReference, 2, 4)} ${String(e.tokens).padStart(3)} ${String(e.chars).padStart(3)} ${num(e.logLikelihood, 2, 5)} ${num(e.prior, 2, 5)}`;
   // the label first, so that it shows however long the provenance
@@ -19,7 +19,7 @@ export function candidateRow(c: RecoverCandidate, selected: boolean, width: numb
   return truncate(`${selected ? '▸' : ' '}${String(c.rank).padStart(2)} ${quoted(c.text, 18).padEnd(18)} ${cells} ${from}`, width);
 }
 
-export const tableHeader = `   # candidate          ${'ASR'.padStart(4)} ${'ref'.padStart(4)} tok chr log p prior from`;
+const tableHeader = `   # candidate          ${'ASR'.padStart(4)} ${'ref'.padStart(4)} tok chr log p prior from`;
 
 function Detail({ c, r, width }: { c: RecoverCandidate; r: RecoverOutcome; width: number }) {
   const e = c.evidence;
