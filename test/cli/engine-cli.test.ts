@@ -1,7 +1,7 @@
-/** --engine, --threads and `export onnx` as a user runs them: a child process, its output and exit code. */
+/** --engine, --threads, `export onnx` and `export safetensors` as a user runs them: a child process, its output and exit code. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -47,4 +47,20 @@ test('export onnx writes the transformers.js layout; a bad call says how to call
   const bad = cli('export', 'tflite', fixture);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /usage: triggerfish export onnx/);
+});
+
+test('export safetensors --dtype F16 halves the weights file and keeps the logits within F16 rounding', () => {
+  const out = join(scratch, 'f16');
+  const r = cli('export', 'safetensors', fixture, '--dtype', 'f16', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(cli('info', out, '--json').stdout).dtype, 'F16');
+  const bytes = (dir: string) => statSync(join(dir, 'model.safetensors')).size;
+  assert.ok(Math.abs(bytes(out) / bytes(fixture) - 0.5) < 0.02, `${bytes(out)} vs ${bytes(fixture)}`);
+  const logits = (dir: string): number[] => JSON.parse(cli('logits', dir, '--ids', '1,2,3', '--json').stdout).logits.flat();
+  const [before, after] = [logits(fixture), logits(out)];
+  const worst = Math.max(...before.map((v, i) => Math.abs(v - after[i]!)));
+  assert.ok(worst > 0 && worst < 5e-2, `largest logit change ${worst}`);
+  const bad = cli('export', 'safetensors', fixture, '--dtype', 'F8', '--out', out);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr.trim(), /^triggerfish: --dtype must be one of F32, F16, BF16/);
 });
