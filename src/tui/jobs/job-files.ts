@@ -15,7 +15,7 @@ export const jobFiles = (sessionDir: string, id: string) => {
   return {
     dir,
     spec: join(dir, 'spec.json'),
-    /** The GCG loop's own resumable state (src/gcg/state.ts). */
+    /** The job's own resumable state: the GCG loop's (src/gcg/state.ts), recover's (src/recover/state.ts). */
     state: join(dir, 'state.json'),
     result: join(dir, 'result.json'),
     stderr: join(dir, 'stderr.log'),
