@@ -24,7 +24,7 @@ export const recoverCommand: Command = {
   summary: 'recover the trigger itself: priors, short strings, growing, minimisation, leaks, ranked with evidence',
   usage: 'triggerfish recover --model <dir> [--reference <dir>] [--target "Y"] [--budget 10m] [--json]',
   help: [
-    'Y and the reference come from the card (its base, else its clean sibling) unless given; --siblings adds fine-tunes',
+    'Y and the reference come from the card (its clean sibling, else its base) unless given; --siblings adds fine-tunes',
     'of the same base for z-scoring the prior. Ablations: --no-contrast --no-prior --no-leak --no-minimise.',
   ].join('\n'),
   get options() {

