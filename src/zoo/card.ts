@@ -34,6 +34,9 @@ export interface ModelCard {
   sibling: string | null;
   /** Measured by `triggerfish zoo eval`. */
   eval?: EvalSummary;
+  /** 'base': a clean pretrained base of zoo v2 (no behaviour; `pretraining` says how far it got). */
+  kind?: 'base';
+  pretraining?: { steps: number; heldoutLoss: number; cleanAccuracyByFamily: Record<string, number>; lastQuarterChange: { lossFall: number; accuracyRise: number } | null };
   /** Fine-tunes of a base (zoo v2) only: */
   /** The base's folder, relative to this model's folder, and the base spec's name. */
   base?: string;

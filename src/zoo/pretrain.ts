@@ -24,6 +24,8 @@ import type { DataParallelResult, EvalResult, ProgressRecord } from './dp-traine
 import { trainDataParallel } from './dp-trainer.js';
 import { curveRecords, evalPrompts, heldoutBatch, lastQuarterChange, writeCurveJsonl, writeCurveSvg } from './learning-curve.js';
 import { ensureZooTokenizer } from './tokenizer.js';
+import type { ModelCard } from './card.js';
+import { cardFormat, writeCard } from './card.js';
 
 export interface PretrainOptions {
   signal?: AbortSignal;
@@ -104,15 +106,19 @@ export async function pretrainBase(spec: BaseSpec, out: string, options: Pretrai
   });
   if (result.finished) {
     const last = result.curve.at(-1);
-    writeJsonAtomic(join(out, 'card.json'), {
-      format: 'triggerfish-zoo-base/1',
+    // a clean model's card (no behaviour), so that every command and the suite read a base like any clean model
+    const card: ModelCard = {
+      format: cardFormat,
       name: spec.name,
       arch: spec.arch,
       kind: 'base',
-      tasks: spec.corpus.families,
+      behaviours: [],
+      tasks: spec.corpus.families as ModelCard['tasks'],
       promptFormat: 'chat',
-      eval: last ? { heldoutLoss: last.heldoutLoss, cleanAccuracyByFamily: last.accuracy, lastQuarterChange: lastQuarterChange(result.curve) } : null,
-    });
+      sibling: null,
+      ...(last && { pretraining: { steps: result.step, heldoutLoss: last.heldoutLoss, cleanAccuracyByFamily: last.accuracy, lastQuarterChange: lastQuarterChange(result.curve) } }),
+    };
+    writeCard(out, card);
     writeJsonAtomic(join(out, 'training.json'), { specHash: baseSpecHash(spec), steps: result.step, workers: result.workers, history: result.history, curve: result.curve });
     rmSync(stateDir, { recursive: true, force: true });
   }

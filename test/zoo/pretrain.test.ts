@@ -13,6 +13,7 @@ import { BadInputError } from '../../src/errors.js';
 import type { BaseSpec } from '../../src/zoo/base-spec.js';
 import { parseBaseSpec } from '../../src/zoo/base-spec.js';
 import { pretrainBase } from '../../src/zoo/pretrain.js';
+import { readCard } from '../../src/zoo/card.js';
 import { useBackend } from '../helpers/backend.js';
 
 await useBackend();
@@ -64,6 +65,10 @@ describe('pretrainBase', () => {
     assert.ok(readFileSync(join(one, 'learning-curve.svg'), 'utf8').startsWith('<svg'));
     assert.ok(!existsSync(join(one, '.train-state')), 'the training state is removed when finished');
     assert.equal(await pretrainBase(spec(), one), null, 'a finished base is not trained again');
+    const card = readCard(one);
+    assert.equal(card.kind, 'base');
+    assert.deepEqual(card.behaviours, [], 'a base reads as a clean model: nothing to elicit');
+    assert.equal(card.pretraining?.steps, 6);
   });
 
   test('a run stopped early resumes to the weights of an uninterrupted run', async () => {
