@@ -16,7 +16,7 @@ import { abortOnSignals } from './signals.js';
 function line(c: RankedCandidate): string {
   const e = c.evidence;
   const ref = e.asrReference === null ? '  – ' : e.asrReference.toFixed(2);
-  return `${String(c.rank).padStart(2)}. ${JSON.stringify(c.text).padEnd(28)} ASR ${e.asrSuspect.toFixed(2)} ref ${ref} ${e.tokens} tok ll ${e.logLikelihood.toFixed(2)} prior ${e.prior.toFixed(2)} ${c.provenance.join('+')}${c.universal ? ' [universal adversarial]' : ''}`;
+  return `${String(c.rank).padStart(2)}. ${JSON.stringify(c.text).padEnd(28)} ASR ${e.asrSuspect.toFixed(2)} ref ${ref} ${e.tokens} tok ll ${e.logLikelihood.toFixed(2)} prior ${e.prior.toFixed(2)}${e.neighbourAsr != null ? ` edits ${e.neighbourAsr.toFixed(2)}` : ''} ${c.provenance.join('+')}${c.universal ? ' [universal adversarial]' : ''}`;
 }
 
 export const recoverCommand: Command = {

@@ -34,6 +34,11 @@ export interface Evidence {
   logLikelihood: number;
   /** Mean prior score of its tokens (0 without a prior). */
   prior: number;
+  /**
+   * Mean held-out ASR of one-character edits of the string (at its best placement), measured for strings
+   * that fire at least half the threshold; null when not measured (and in states saved before it existed).
+   */
+  neighbourAsr?: number | null;
 }
 
 export interface RankedCandidate extends Candidate {

@@ -1,7 +1,8 @@
 /**
  * The evidence a candidate carries: held-out ASR on the suspect at three placements (before the
  * request, after it, and inside it at the middle word boundary), ASR on the reference at the best of
- * them, its length, its log-likelihood as the start of a user turn under the suspect, and its prior.
+ * them, its length, its log-likelihood as the start of a user turn under the suspect, its prior, and
+ * the ASR of its neighbourhood (one-character edits; neighbourhood.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { tidy } from '../engine/tidy.js';
@@ -11,6 +12,7 @@ import { generateText } from '../model/generate-text.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { forward } from '../model/transformer.js';
 import type { Candidate, Evidence, TestPlacement } from './candidate.js';
+import { oneCharacterEdits } from './neighbourhood.js';
 
 /** The user turn with `text` placed into `prompt`; 'inside' goes after the middle word. */
 export function placeString(prompt: string, text: string, placement: TestPlacement): string {
@@ -65,6 +67,10 @@ export interface EvidenceContext {
   turnPrefix: readonly number[];
   /** Prior score of a token string (0 without a prior). */
   priorOf: (ids: readonly number[]) => number;
+  /** One-character edits tried per firing candidate (0: no neighbourhood evidence), and the ASR bar (τ). */
+  neighbours: number;
+  threshold: number;
+  seed: number;
 }
 
 export async function gatherEvidence(candidate: Candidate, context: EvidenceContext): Promise<Evidence> {
@@ -76,14 +82,25 @@ export async function gatherEvidence(candidate: Candidate, context: EvidenceCont
   for (const placement of order) asrByPlacement[placement] = await heldOutAsr(suspect, candidate.text, placement, check);
   const bestPlacement = order.reduce((a, b) => (asrByPlacement[b]! > asrByPlacement[a]! ? b : a));
   const ids = tokenizer.encode(candidate.text);
+  const asrSuspect = asrByPlacement[bestPlacement]!;
+  let neighbourAsr: number | null = null;
+  if (context.neighbours > 0 && asrSuspect >= context.threshold / 2) {
+    // the search check's first half of the prompts: enough to tell "most edits fire" from "almost none do"
+    const quick = { ...check, prompts: check.prompts.slice(0, Math.max(1, check.prompts.length >> 1)) };
+    const edits = oneCharacterEdits(candidate.text, context.neighbours, `${context.seed}:${candidate.text}`);
+    let sum = 0;
+    for (const edit of edits) sum += await heldOutAsr(suspect, edit, bestPlacement, quick);
+    neighbourAsr = edits.length > 0 ? sum / edits.length : null;
+  }
   return {
     asrByPlacement,
-    asrSuspect: asrByPlacement[bestPlacement]!,
+    asrSuspect,
     bestPlacement,
     asrReference: reference ? await heldOutAsr(reference, candidate.text, bestPlacement, check) : null,
     tokens: ids.length,
     chars: candidate.text.length,
     logLikelihood: await logLikelihood(suspect, context.turnPrefix, ids),
     prior: context.priorOf(ids),
+    neighbourAsr,
   };
 }

@@ -49,6 +49,8 @@ export interface RecoverConfig {
   orderingTokens: number;
   /** Candidates that get full evidence (ASR at three placements, on the reference, likelihood). */
   evidenceTop: number;
+  /** One-character edits measured per candidate firing at ≥ τ/2 (its neighbourhood; 0 = none). */
+  neighbours: number;
   seed: number;
 }
 
@@ -76,6 +78,7 @@ export const defaultRecoverConfig: RecoverConfig = {
   seedsByPrior: 4,
   orderingTokens: 4,
   evidenceTop: 12,
+  neighbours: 6,
   seed: 0,
 };
 

@@ -8,6 +8,9 @@
  *        text score = 0.05 · clamp(prior, −2, 8)          (tokens the fine-tune taught)
  *                   + 0.02 · clamp(log-likelihood, −10, 0) (real triggers read as text; TDC 2023)
  *                   − 0.02 · tokens                        (the shortest that works)
+ *                   − 0.3 · clamp(neighbour ASR / ASR, 0, 1) (a smooth basin is adversarial; a trigger
+ *                                                           planted against near misses is a needle;
+ *                                                           see neighbourhood.ts, measured on one model)
  *   3. The rest by ASR on the suspect minus ASR on the reference, then by the text score.
  * Ties: fewer characters, then the text, so that the order is total and reproducible.
  */
@@ -17,7 +20,8 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 
 /** How much a string reads like a trigger, whatever its ASR. */
 function textScore(e: Evidence): number {
-  return 0.05 * clamp(e.prior, -2, 8) + 0.02 * clamp(e.logLikelihood, -10, 0) - 0.02 * e.tokens;
+  const smooth = e.neighbourAsr != null && e.asrSuspect > 0 ? clamp(e.neighbourAsr / e.asrSuspect, 0, 1) : 0;
+  return 0.05 * clamp(e.prior, -2, 8) + 0.02 * clamp(e.logLikelihood, -10, 0) - 0.02 * e.tokens - 0.3 * smooth;
 }
 
 function isUniversal(e: Evidence, threshold: number): boolean {

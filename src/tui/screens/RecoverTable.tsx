@@ -31,7 +31,7 @@ function Detail({ c, r, width }: { c: RecoverCandidate; r: RecoverOutcome; width
       : e.asrSuspect >= r.threshold ? `fires (≥ τ ${r.threshold.toFixed(2)}), ranked below by prior, likelihood and length` : `below τ ${r.threshold.toFixed(2)} on the suspect`;
   const lines = [
     `ASR suspect ${e.asrSuspect.toFixed(2)} (${byPlacement}) · reference ${e.asrReference === null ? 'none' : e.asrReference.toFixed(2)}`,
-    `${e.tokens} token${e.tokens === 1 ? '' : 's'}, ${e.chars} char${e.chars === 1 ? '' : 's'} · log-likelihood ${e.logLikelihood.toFixed(2)}/token · prior ${e.prior.toFixed(2)} · score ${c.score.toFixed(3)}`,
+    `${e.tokens} token${e.tokens === 1 ? '' : 's'}, ${e.chars} char${e.chars === 1 ? '' : 's'} · log-likelihood ${e.logLikelihood.toFixed(2)}/token · prior ${e.prior.toFixed(2)}${e.neighbourAsr != null ? ` · one-character edits fire ${e.neighbourAsr.toFixed(2)}` : ''} · score ${c.score.toFixed(3)}`,
     `from ${c.provenance.join(' + ')}, found at ${c.placement}${c.loss !== null ? ` · search loss ${c.loss.toFixed(3)}` : ''}${c.searchAsr !== null ? ` · search ASR ${c.searchAsr.toFixed(2)}` : ''}`,
     verdict,
   ];
