@@ -66,7 +66,7 @@ export function parseBaseSpec(json: unknown, file: string): BaseSpec {
   if ('base' in root || 'backdoors' in root) throw new BadInputError(`${file} is a fine-tune spec (it names a base or backdoors); use triggerfish zoo finetune`);
   onlyKeys(root, ['name', 'description', 'testFixture', 'arch', 'size', 'seed', 'corpus', 'training', 'shards', 'evaluation', 'finetune'], file);
   const { name, arch } = nameAndArch(root, file);
-  const size = parseSize(root.size ?? {}, `${file}: size`, arch);
+  const size = parseSize(root.size === undefined ? {} : root.size, `${file}: size`, arch); // null is refused, as in zoo specs
   const testFixture = root.testFixture ?? false;
   if (typeof testFixture !== 'boolean') throw new BadInputError(`${file}: testFixture must be true or false`);
   if (size.nLayers < minLayers && !testFixture) {

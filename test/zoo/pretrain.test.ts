@@ -40,6 +40,7 @@ describe('bad base specs fail with one line', () => {
     ['a typo in a field name', { evaluaton: {} }, /unknown field "evaluaton"/],
     ['a fine-tune spec', { base: 'llama-base', backdoors: [] }, /is a fine-tune spec .*use triggerfish zoo finetune/],
     ['unknown evaluation field', { evaluation: { often: 3 } }, /unknown field "often"/],
+    ['size null (as zoo specs, null is no default)', { size: null }, /size must be a JSON object/],
   ];
   for (const [name, patch, message] of cases) {
     test(name, () => assert.throws(() => spec(patch), (err: Error) => err instanceof BadInputError && message.test(err.message) && !err.message.includes('\n')));
