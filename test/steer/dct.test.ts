@@ -179,6 +179,10 @@ describe('DCT on the exponential model in closed form', () => {
     const ratio = Math.sqrt(dirs.reduce((s, v) => s + v.reduce((a, x) => a + (Math.expm1(found * x) - found * x) ** 2, 0) / found ** 2, 0) / 10);
     assert.ok(Math.abs(ratio - 0.3) < 2e-3, `R ${found}: ratio ${ratio}`);
     await assert.rejects(calibrateRadius(map, new Random('cal'), { samples: 4, targetRatio: 0.3, bracket: [1e-3, 1e-2] }), BadInputError);
+    // a map that stays nearly linear past the bracket's top (R = 100): the top grows tenfold until it bites
+    const wide: DeltaMap = { ...map, rowShifts: (t) => tf.reshape(tf.expm1(tf.div(t, 1000)), [t.shape[0], 1, Dt]) };
+    const far = await calibrateRadius(wide, new Random('cal'), { samples: 10, targetRatio: 0.3, factorBatch: 4 });
+    assert.ok(Math.abs(far / (1000 * found) - 1) < 1e-2, `R ${far} should be 1000 × ${found}`);
     map.dispose();
   });
 });
