@@ -7,7 +7,7 @@
  * vectors: [{label?, objective?, history?, marked?}]}. `exportJson` writes the same as plain JSON with
  * the values inline; `loadVectorSet` reads either (by the .json extension) with the same checks.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { readJsonFile } from '../util/json-file.js';
 import { BadFileError, BadInputError, TriggerfishError } from '../errors.js';
 import { checkHookName } from '../model/hooks.js';
@@ -111,9 +111,7 @@ export function vectorSetJson(set: VectorSet): object {
 }
 
 export function exportJson(set: VectorSet, file: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(vectorSetJson(set)) + '\n');
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(vectorSetJson(set)) + '\n');
 }
 
 export interface LoadVectorSetOptions {

@@ -6,7 +6,8 @@
  * IDs: the special tokens first, then the 256 byte tokens in the order of their printable characters (which
  * is GPT-2's order and the order Hugging Face's trainer gives them), then one per merge.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { join } from 'node:path';
 import { BadInputError } from '../errors.js';
 
@@ -298,16 +299,7 @@ export function writeTokenizer(dir: string, texts: Iterable<string>, options: Pa
     ...(options.modelMaxLength !== undefined && { modelMaxLength: options.modelMaxLength }),
   });
   mkdirSync(dir, { recursive: true });
-  const write = (name: string, value: object) => {
-    const path = join(dir, name);
-    const temp = `${path}.tmp-${process.pid}`;
-    try {
-      writeFileSync(temp, JSON.stringify(value, null, 2) + '\n');
-      renameSync(temp, path);
-    } finally {
-      rmSync(temp, { force: true });
-    }
-  };
+  const write = (name: string, value: object) => writeFileAtomic(join(dir, name), JSON.stringify(value, null, 2) + '\n');
   write('tokenizer.json', files.tokenizerJson);
   write('tokenizer_config.json', files.tokenizerConfigJson);
 }
