@@ -90,7 +90,7 @@ if (spec.worker) {
       continue;
     }
     if (card.behaviours.length === 0) {
-      log(`${name} is a clean sibling (no behaviour to recover): skipped`);
+      log(`${name} has no behaviour to recover (a clean model or a base): skipped`);
       continue;
     }
     // one job per model and seed: vectors are made per seed, and the last model's seeds still share the cores
