@@ -137,7 +137,13 @@ export const defaultCalibrationConfig: CalibrationConfig = { samples: 30, target
  */
 export async function calibrateRadius(map: DeltaMap, rng: Random, config: Partial<CalibrationConfig> = {}, signal?: AbortSignal): Promise<number> {
   const c = { ...defaultCalibrationConfig, ...config };
-  const ratio = await nonlinearityRatio(map, rng, c, signal);
+  const measure = await nonlinearityRatio(map, rng, c, signal);
+  // each λ(r) is 30 forward passes; the bracket's ends are asked for again by the bisection and the error
+  const seen = new Map<number, Promise<number>>();
+  const ratio = (r: number): Promise<number> => {
+    if (!seen.has(r)) seen.set(r, measure(r));
+    return seen.get(r)!;
+  };
   // Departure from the reference: when random directions are still nearly linear at the bracket's top,
   // the top grows tenfold, twice at most (residual norms reach 50-130 after a few blocks of zoo v2's
   // models, where R = 100 is still small: ratio 0.45 on llama-spyl4bb-cheese after block 2).
