@@ -96,7 +96,7 @@ export class OnnxCandidateScorer implements Scorer {
   }
 
   static async create(model: LanguageModel, layouts: readonly PromptLayout[], targets: readonly PreparedTarget[], options: { batchSize: number; usePrefixCache: boolean }): Promise<OnnxCandidateScorer> {
-    if (targets.some((t) => t.reference !== null)) throw new Error('OnnxCandidateScorer: contrast targets (a second model) are scored on tfjs; use createScorer');
+    if (targets.some((t) => t.reference !== null)) throw new Error('OnnxCandidateScorer: a contrast target (a second model) goes through OnnxContrastScorer; use createScorer');
     const prompts: PromptScoring[] = [];
     for (let p = 0; p < layouts.length; p++) {
       const layout = layouts[p]!;
@@ -124,12 +124,20 @@ export class OnnxCandidateScorer implements Scorer {
    */
   async score(candidates: readonly (readonly number[])[], base?: readonly number[]): Promise<Float32Array> {
     const total = new Float32Array(candidates.length);
-    if (candidates.length === 0) return total;
+    for (const losses of await this.scorePerPrompt(candidates, base)) losses.forEach((v, i) => (total[i]! += v / this.prompts.length));
+    return total;
+  }
+
+  /** One loss per candidate for each prompt, in prompt order (a contrast target combines them prompt by prompt). */
+  async scorePerPrompt(candidates: readonly (readonly number[])[], base?: readonly number[]): Promise<Float32Array[]> {
+    if (candidates.length === 0) return this.prompts.map(() => new Float32Array(0));
     const n = candidates[0]!.length;
     const reuse = base !== undefined && base.length === n && this.prompts.every((p) => p.prefix) && candidates.every((c) => c.length === n);
     const groups = reuse ? groupByFirstChange(candidates, base) : [{ from: 0, indices: candidates.map((_, i) => i) }];
+    const out: Float32Array[] = [];
     for (const prompt of this.prompts) {
       const { layout } = prompt;
+      const losses = new Float32Array(candidates.length);
       const baseKv = reuse ? (await onnxForward(this.model, { ids: [base], past: prompt.prefix! }, { returnKv: true, logits: 'last' })).kv! : null;
       for (const { from, indices } of groups) {
         const past = baseKv ? truncateKv(baseKv, layout.before.length + from) : prompt.prefix;
@@ -140,12 +148,13 @@ export class OnnxCandidateScorer implements Scorer {
           const chunk = indices.slice(start, start + size);
           const rows = chunk.map((i) => [...(past ? [] : layout.before), ...candidates[i]!.slice(from), ...layout.after, ...layout.response]);
           const data = await this.scoreRows(prompt, rows, past, offset, n);
-          chunk.forEach((i, j) => (total[i]! += data[j]! / this.prompts.length));
+          chunk.forEach((i, j) => (losses[i] = data[j]!));
         }
       }
       this.forwardPasses += Math.ceil(candidates.length / this.batchSize);
+      out.push(losses);
     }
-    return total;
+    return out;
   }
 
   /** Losses of `rows` (the tokens after `past`, which holds the first `offset` positions). */

