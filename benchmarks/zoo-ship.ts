@@ -17,6 +17,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { loadModel, saveModel } from '../src/model/checkpoint.js';
 import { disposeModel } from '../src/model/language-model.js';
 import type { FloatDtype } from '../src/model/safetensors.js';
+import { openSafetensors } from '../src/model/safetensors.js';
 import { readCard, writeCard } from '../src/zoo/card.js';
 import { makeCorpus } from '../src/zoo/corpus/index.js';
 import { evaluateZooModel } from '../src/zoo/eval.js';
@@ -36,6 +37,16 @@ const dtype = values.dtype!.toUpperCase() as FloatDtype;
 const only = values.only ? new Set(values.only.split(',')) : null;
 await initBackend();
 
+/** The dtype of a checkpoint's tensors, from the header alone. */
+function storedDtype(file: string): string {
+  const weights = openSafetensors(file);
+  try {
+    return [...new Set([...weights.entries.values()].map((e) => e.dtype))].join('+');
+  } finally {
+    weights.close();
+  }
+}
+
 const skipped = new Set(['.train-state', '.cache', 'snapshot']);
 for (const name of readdirSync(values.zoo).sort()) {
   const from = join(values.zoo, name);
@@ -46,17 +57,20 @@ for (const name of readdirSync(values.zoo).sort()) {
   cpSync(from, staging, { recursive: true, filter: (src) => !skipped.has(src.split('/').at(-1)!) });
   const card = readCard(staging);
   const isBase = card.base === undefined && existsSync(join(staging, 'base-spec.json'));
-  const model = await loadModel(staging);
-  const stored = model.layout?.dtype ?? 'F32';
-  try {
-    if (stored !== dtype && !isBase) await saveModel(model, staging, { dtype });
-  } finally {
-    disposeModel(model);
+  const stored = storedDtype(join(staging, 'model.safetensors'));
+  // bases ship as they are (see the file comment): only a fine-tune is loaded, to convert it
+  if (!isBase && stored !== dtype) {
+    const model = await loadModel(staging);
+    try {
+      await saveModel(model, staging, { dtype });
+    } finally {
+      disposeModel(model);
+    }
   }
   let line: Record<string, unknown> = { model: name, kind: isBase ? 'base' : 'fine-tune', storedBefore: stored, dtype: isBase ? stored : dtype };
   if (!isBase && existsSync(join(staging, 'secret.json'))) {
     const secret = readSecret(staging);
-    const shipped = await loadModel(staging);
+    const shipped = await loadModel(staging); // read back from disk: what is measured is what ships
     try {
       const started = performance.now();
       const e = await evaluateZooModel(shipped, makeCorpus(secretCorpus(secret)), secret.backdoors, { prompts: Number(values.prompts) });

@@ -45,6 +45,7 @@ const round = (x: number) => +x.toFixed(4);
 const L = model.config.nLayers;
 
 const layerRecords: Record<string, unknown>[] = [];
+const cleanStates = new Map<number, Awaited<ReturnType<typeof lastTokenStates>>>();
 for (const [b, backdoor] of readSecret(dir).backdoors.entries()) {
   const trigger = backdoor.trigger;
   if (trigger.kind === 'content') {
@@ -54,7 +55,9 @@ for (const [b, backdoor] of readSecret(dir).backdoors.entries()) {
   const withTrigger = train.map((p) => place(p, trigger.text, trigger.placement, new Random(`steerability:${p}`)));
   const maxNewTokens = model.tokenizer!.encode(card.behaviours[b]?.target ?? '').length + 8;
   for (let s = 0; s < L - 1; s++) {
-    const [a, c] = [await lastTokenStates(model, withTrigger, s + 1), await lastTokenStates(model, train, s + 1)];
+    const a = await lastTokenStates(model, withTrigger, s + 1);
+    const c = cleanStates.get(s) ?? (await lastTokenStates(model, train, s + 1));
+    cleanStates.set(s, c); // the clean prompts' states do not depend on the backdoor
     const deltaX = a[0]!.map((_, i) => a.reduce((sum, row, n) => sum + row[i]! - c[n]![i]!, 0) / a.length);
     const set = await makeVectorSet(model, { kind: 'random', hook: sourceHook(s), vectors: scales.map((k) => deltaX.map((x) => x * k)), meta: scales.map((k) => ({ label: `δ_X ×${k}` })) });
     const runs = await steeredCompletions(model, set, heldOut, { maxNewTokens });

@@ -4,9 +4,10 @@
  * tensor names, shapes and dtype as the one it was loaded from, so Python `transformers` reads it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { BadFileError } from '../errors.js';
 import { join, resolve } from 'node:path';
+import { copyFileAtomic } from '../util/atomic-file.js';
 import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
 import type { ModelConfig } from './config.js';
 import { parameterCount, parseConfig } from './config.js';
@@ -92,9 +93,3 @@ export async function saveModel(model: LanguageModel, dir: string, options: Save
   }
 }
 
-
-function copyFileAtomic(from: string, to: string): void {
-  const tmp = `${to}.tmp-${process.pid}`;
-  copyFileSync(from, tmp);
-  renameSync(tmp, to);
-}

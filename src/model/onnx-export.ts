@@ -4,8 +4,8 @@
  * in; logits, present.{l}.key/value out), config.json and the tokenizer files. By default it writes
  * into the model's own folder, which then serves triggerfish and transformers.js alike.
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileAtomic, writeFileAtomic } from '../util/atomic-file.js';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../util/json-file.js';
 import { tokenizerFileNames } from './checkpoint.js';
@@ -27,7 +27,7 @@ export async function exportOnnx(model: LanguageModel, outDir: string): Promise<
     writeJsonAtomic(join(outDir, 'config.json'), model.config.raw);
     for (const name of tokenizerFileNames) {
       const from = model.dir && join(model.dir, name);
-      if (from && existsSync(from)) copyFileSync(from, join(outDir, name));
+      if (from && existsSync(from)) copyFileAtomic(from, join(outDir, name));
     }
   }
   return { file, bytes: bytes.length };

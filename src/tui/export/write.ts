@@ -1,8 +1,8 @@
 /** Export: results.json, report.md and the marked vectors' files into <session>/export/. */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BadFileError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic-file.js';
+import { copyFileAtomic, writeFileAtomic } from '../../util/atomic-file.js';
 import type { Session } from '../session/session.js';
 import { markdownReport } from './report.js';
 import { sessionResults } from './results.js';
@@ -20,7 +20,7 @@ export function exportSession(sessionDir: string, session: Session): string[] {
     if (!existsSync(file)) throw new BadFileError(file, 'marked vector file is gone; unmark its vectors on the Steer screen (2) and export again');
     // Every steer job names its set vectors.safetensors: its job folder keeps the copies apart.
     const to = join(dir, 'vectors', `${basename(dirname(file))}-${basename(file)}`);
-    copyFileSync(file, to);
+    copyFileAtomic(file, to);
     written.push(to);
   }
   return written;
