@@ -1,80 +1,34 @@
 /**
- * triggerfish zoo pretrain | finetune: the subcommands of zoo v2 (bases and their fine-tunes); the
- * work itself is in src/zoo (pretrainBase, finetune), this file only reads flags and prints.
+ * triggerfish zoo pretrain | finetune | eval of a fine-tune: the subcommands of zoo v2 (bases and their
+ * fine-tunes); the jobs are in src/jobs/zoo-base.ts, this file only reads flags and prints.
  */
 import { initBackend } from '../engine/backend.js';
-import { BadInputError } from '../errors.js';
-import { parseBaseSpec } from '../zoo/base-spec.js';
 import type { ZooEval } from '../zoo/eval.js';
-import { finetune } from '../zoo/finetune.js';
 import type { FinetuneEval } from '../zoo/finetune-eval.js';
 import { evaluateFinetuneFolder } from '../zoo/finetune-eval.js';
-import { parseFinetuneSpec } from '../zoo/finetune-spec.js';
-import { pretrainBase } from '../zoo/pretrain.js';
-import { progressLine } from '../zoo/progress.js';
-import { readJsonObject } from '../util/json-file.js';
 import type { Io, ParsedArgs } from './command.js';
-import { flag, num, requireStr } from './args.js';
+import { flag, num } from './args.js';
+import { specFromArgs } from '../jobs/flags.js';
+import { runZooFinetune, runZooPretrain, zooFinetuneFields, zooPretrainFields } from '../jobs/zoo-base.js';
 import { abortOnSignals } from './signals.js';
 
-/** Logs about 200 progress lines over a run, and every evaluation. */
-function every(steps: number): number {
-  return Math.max(1, Math.round(steps / 200));
-}
-
 export async function pretrainCommand(args: ParsedArgs, io: Io): Promise<void> {
-  const [, specFile] = args.positionals;
-  if (!specFile) throw new BadInputError('missing base spec; usage: triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N]');
-  const spec = parseBaseSpec(readJsonObject(specFile), specFile);
-  const out = requireStr(args, 'out', 'the folder to train the base into (rerun the same command to resume)');
-  const backend = await initBackend();
-  const signal = abortOnSignals();
-  const workers = args.values.workers === undefined ? undefined : num(args, 'workers', 2, { min: 1, max: 64, integer: true });
-  io.log(`pretraining ${spec.name} into ${out} on ${backend.name}; interrupt any time, rerun the same command to resume`);
-  const n = every(spec.training.steps);
-  const result = await pretrainBase(spec, out, {
-    signal,
-    ...(workers !== undefined && { workers }),
-    onProgress: (p) => {
-      if (p.step % n === 0 || p.step === p.steps || p.step === p.resumedFrom + 1) io.log(progressLine(p));
-    },
-    onEval: (r) => io.log(`eval step ${r.step}: held-out loss ${r.heldoutLoss.toFixed(3)}, accuracy ${Object.entries(r.accuracy).map(([f, a]) => `${f} ${a.toFixed(2)}`).join(', ')}`),
-  });
-  const summary = result ? { out, steps: result.step, finished: result.finished, workers: result.workers, last: result.curve.at(-1) ?? null } : { out, finished: true, alreadyDone: true };
+  const spec = specFromArgs(zooPretrainFields, args);
+  spec.spec ??= args.positionals[1];
+  await initBackend();
+  const { name, steps, result } = await runZooPretrain(spec, { signal: abortOnSignals(), onEvent: (e) => e.type === 'log' && io.log(e.message) });
+  const summary = result ? { out: spec.out, steps: result.step, finished: result.finished, workers: result.workers, last: result.curve.at(-1) ?? null } : { out: spec.out, finished: true, alreadyDone: true };
   if (flag(args, 'json')) return io.json(summary);
-  io.print(result ? `${spec.name}: ${result.step}/${spec.training.steps} steps in ${out}` : `${out} already holds a finished ${spec.name}`);
+  io.print(result ? `${name}: ${result.step}/${steps} steps in ${spec.out}` : `${spec.out} already holds a finished ${name}`);
 }
 
 export async function finetuneCommand(args: ParsedArgs, io: Io): Promise<void> {
-  const [, specFile] = args.positionals;
-  const usage = 'triggerfish zoo finetune <spec.json> --base <base-dir> --out <dir> [--workers N] [--prompts N]';
-  if (!specFile) throw new BadInputError(`missing fine-tune spec; usage: ${usage}`);
-  const spec = parseFinetuneSpec(readJsonObject(specFile), specFile);
-  const base = requireStr(args, 'base', 'the base folder made by zoo pretrain (or its snapshot/)');
-  const out = requireStr(args, 'out', 'the folder to write the fine-tune into (rerun the same command to resume)');
-  const backend = await initBackend();
-  const signal = abortOnSignals();
-  const workers = args.values.workers === undefined ? undefined : num(args, 'workers', 2, { min: 1, max: 64, integer: true });
-  io.log(`fine-tuning ${spec.name} from ${base} into ${out} on ${backend.name}; interrupt any time, rerun the same command to resume`);
-  let n = 1;
-  const result = await finetune(
-    spec,
-    base,
-    out,
-    {
-      signal,
-      ...(workers !== undefined && { workers }),
-      evalPrompts: num(args, 'prompts', 100, { min: 10, integer: true }),
-      log: (line) => io.log(line),
-      onProgress: (p) => {
-        n = every(p.steps);
-        if (p.step % n === 0 || p.step === p.steps || p.step === p.resumedFrom + 1) io.log(progressLine(p));
-      },
-    },
-    specFile,
-  );
-  if (flag(args, 'json')) return io.json({ out, steps: result.step, trainSeconds: Math.round(result.trainSeconds), eval: result.eval && { ...result.eval, backdoors: result.eval.backdoors.map((b) => ({ asr: b.asr, nearMissRate: b.nearMissRate })) } });
-  io.print(`${spec.name}: ${result.step} steps, trained in ${Math.round(result.trainSeconds)} s, in ${out}`);
+  const spec = specFromArgs(zooFinetuneFields, args);
+  spec.spec ??= args.positionals[1];
+  await initBackend();
+  const { name, result } = await runZooFinetune(spec, { signal: abortOnSignals(), onEvent: (e) => e.type === 'log' && io.log(e.message) });
+  if (flag(args, 'json')) return io.json({ out: spec.out, steps: result.step, trainSeconds: Math.round(result.trainSeconds), eval: result.eval && { ...result.eval, backdoors: result.eval.backdoors.map((b) => ({ asr: b.asr, nearMissRate: b.nearMissRate })) } });
+  io.print(`${name}: ${result.step} steps, trained in ${Math.round(result.trainSeconds)} s, in ${spec.out}`);
   if (result.eval) io.print(formatZooEval(result.eval));
 }
 

@@ -18,6 +18,7 @@ import { jsonOption } from './command.js';
 import { flag, num, requireStr } from './args.js';
 import { flagsOf, specFromArgs } from '../jobs/flags.js';
 import { readZooSpec, runZooBuild, zooBuildFields } from '../jobs/zoo.js';
+import { zooFinetuneFields, zooPretrainFields } from '../jobs/zoo-base.js';
 import { abortOnSignals } from './signals.js';
 import { evalFinetuneCommand, finetuneCommand, formatZooEval, pretrainCommand } from './zoo-base.js';
 import { readCard } from '../zoo/card.js';
@@ -105,18 +106,14 @@ export const zooCommand: Command = {
   subcommands: [
     {
       name: 'pretrain', summary: 'train a clean base from a base spec (zoo v2), data-parallel on every core; rerun to resume', usage: 'triggerfish zoo pretrain <base-spec.json> --out <dir> [--workers N]',
-      options: {
-        out: { type: 'string', placeholder: '<dir>', description: 'where the base goes (required); rerun the same command to resume' },
-        workers: { type: 'string', placeholder: '<n>', shownDefault: 'one per core, at most the spec\'s shards', description: 'worker threads (the result does not depend on it)' },
+      get options() {
+        return flagsOf(zooPretrainFields);
       },
     },
     {
       name: 'finetune', summary: 'plant the backdoors of a fine-tune spec into a base (or none: the clean fine-tune), evaluate, write card and secret', usage: 'triggerfish zoo finetune <spec.json> --base <dir> --out <dir> [--workers N]',
-      options: {
-        base: { type: 'string', placeholder: '<dir>', description: 'the base folder made by zoo pretrain, or its snapshot/ (required)' },
-        out: { type: 'string', placeholder: '<dir>', description: 'where the fine-tune goes (required); rerun the same command to resume' },
-        workers: { type: 'string', placeholder: '<n>', shownDefault: 'one per core, at most the base\'s shards', description: 'worker threads (the result does not depend on it)' },
-        prompts: { type: 'string', placeholder: '<n>', shownDefault: '100', description: 'held-out prompts per evaluation measurement' },
+      get options() {
+        return flagsOf(zooFinetuneFields);
       },
     },
     {
