@@ -1,5 +1,5 @@
 /**
- * The job layer: one file per kind (gcg.ts, steer.ts, backsample.ts, verify.ts, zoo.ts; suite.ts holds
+ * The job layer: one file per kind (gcg.ts, steer.ts, backsample.ts, verify.ts, zoo.ts, zoo-base.ts; suite.ts holds
  * the suite's settings), each with a spec, its fields (fields.ts: the only list of that job's settings,
  * from which the CLI's flags, the UI's job specs and the suite's specs are made) and a runner
  * `run(spec, { signal, onEvent })`; recover.ts is the recover pipeline's (src/recover).
