@@ -3,7 +3,7 @@
 //   node scripts/test.mjs --check    the house rules only: layers (dependency-cruiser), unused files and
 //                                    exports (knip), functions over 80 lines, types (tsc)
 //   node scripts/test.mjs --unit     test files that run in this process (seconds to a few minutes)
-//   node scripts/test.mjs --e2e      test files that start child processes or tmux (the CLI, the UI's
+//   node scripts/test.mjs --e2e      *.e2e.test.ts: test files that start child processes or tmux (the CLI, the UI's
 //                                    job processes, the suite)
 //   node scripts/test.mjs <files>    just those test files
 import { spawnSync } from 'node:child_process';
@@ -18,8 +18,13 @@ function findTests(dir) {
   });
 }
 
-/** A test is end-to-end when it starts processes: the CLI as a user runs it, job processes, tmux. */
-const isEndToEnd = (file) => /from 'node:child_process'|\blaunchJob\(|\brunCases\(|\btmux\b/.test(readFileSync(file, 'utf8'));
+/**
+ * A test is end-to-end when it starts processes (the CLI as a user runs it, job processes, tmux); its
+ * name says so: *.e2e.test.ts. A file that starts processes under another name is an error, so the
+ * unit pass never waits on a child process unawares.
+ */
+const startsProcesses = (file) => /from 'node:child_process'|\blaunchJob\(|\brunCases\(|\btmux\b/.test(readFileSync(file, 'utf8'));
+const isEndToEnd = (file) => /\.e2e\.test\.tsx?$/.test(file);
 
 function run(label, command, args) {
   process.stderr.write(`\n== ${label}\n`);
@@ -39,6 +44,11 @@ const tests = (label, files) => (files.length === 0 ? 0 : run(label, process.exe
 
 const [mode, ...rest] = process.argv.slice(2);
 const all = findTests('test').sort();
+const misnamed = all.filter((f) => !isEndToEnd(f) && startsProcesses(f));
+if (misnamed.length > 0) {
+  process.stderr.write(`these tests start processes; name them *.e2e.test.ts: ${misnamed.join(', ')}\n`);
+  process.exit(1);
+}
 const unit = all.filter((f) => !isEndToEnd(f));
 const e2e = all.filter(isEndToEnd);
 let code;
