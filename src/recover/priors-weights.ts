@@ -13,6 +13,9 @@ import { tidy } from '../engine/tidy.js';
 import { yieldToEventLoop } from '../engine/yield.js';
 import { BadInputError, throwIfAborted } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
+import type { EngineName } from '../engine/engine.js';
+import { forwardEngine } from '../engine/engine.js';
+import { onnxForward } from '../model/onnx-forward.js';
 import { forward } from '../model/transformer.js';
 
 /** One number per vocabulary token for each view; `layers[k - 1]` is hidden_states[k]. */
@@ -51,46 +54,87 @@ async function rowDistances(a: tf.Tensor2D, b: tf.Tensor2D): Promise<Float32Arra
   return values;
 }
 
+/** tokenChanges for one model (see tokenChangesAll). */
 export async function tokenChanges(model: LanguageModel, reference: LanguageModel, options: ChangeOptions): Promise<TokenChanges> {
-  checkSameShape(model, reference);
-  const V = model.config.vocabSize;
-  const K = Math.min(options.layers ?? 2, model.config.nLayers);
-  const input = await rowDistances(model.params.wte, reference.params.wte);
-  const untied = model.params.lmHead && reference.params.lmHead;
-  const output = untied ? await rowDistances(model.params.lmHead!, reference.params.lmHead!) : null;
-  const layers = Array.from({ length: K }, () => new Float32Array(V));
+  return (await tokenChangesAll([model], reference, options))[0]!;
+}
+
+/**
+ * The three views for each of `models` against one reference. Every batch of tokens runs the reference
+ * once and each model once (a sibling's changes cost one forward pass, not two), on the forward engine
+ * (ONNX Runtime where it loads: the graph stops after the last layer read).
+ */
+export async function tokenChangesAll(models: readonly LanguageModel[], reference: LanguageModel, options: ChangeOptions & { onBatch?: (done: number, total: number) => void }): Promise<TokenChanges[]> {
+  for (const model of models) checkSameShape(model, reference);
+  const V = reference.config.vocabSize;
+  const K = Math.min(options.layers ?? 2, reference.config.nLayers);
+  const engine = await forwardEngine();
+  const out: TokenChanges[] = [];
+  for (const model of models) {
+    const untied = model.params.lmHead && reference.params.lmHead;
+    out.push({ input: await rowDistances(model.params.wte, reference.params.wte), output: untied ? await rowDistances(model.params.lmHead!, reference.params.lmHead!) : null, layers: Array.from({ length: K }, () => new Float32Array(V)) });
+  }
   const contexts = options.contexts.length > 0 ? options.contexts : [[]];
   const batch = options.batchSize ?? 512;
+  const batches = Math.ceil(V / batch);
+  let done = 0;
   for (const context of contexts) {
     for (let first = 0; first < V; first += batch) {
       throwIfAborted(options.signal, 'token priors');
       const ids = Array.from({ length: Math.min(batch, V - first) }, (_, i) => first + i);
-      const perLayer = await lastPositionChange(model, reference, context, ids, K);
-      perLayer.forEach((values, k) => values.forEach((v, i) => (layers[k]![first + i]! += v / contexts.length)));
+      const want = await lastPositionStates(reference, context, ids, K, engine);
+      for (const [m, model] of models.entries()) {
+        const have = await lastPositionStates(model, context, ids, K, engine);
+        for (let k = 0; k < K; k++) {
+          const distances = rowDistancesHost(have[k]!, want[k]!, model.config.dModel);
+          distances.forEach((v, i) => (out[m]!.layers[k]![first + i]! += v / contexts.length));
+        }
+      }
+      options.onBatch?.(++done, contexts.length * batches);
       await yieldToEventLoop();
     }
   }
-  return { input, output, layers };
+  return out;
 }
 
-/** For tokens `ids` after `context`: per layer k = 1..K, ‖h_model − h_ref‖ at the token's position. */
-async function lastPositionChange(model: LanguageModel, reference: LanguageModel, context: readonly number[], ids: number[], K: number): Promise<Float32Array[]> {
+/** Row-wise ‖a[i] − b[i]‖₂ of two row-major [B, D] arrays. */
+function rowDistancesHost(a: Float32Array, b: Float32Array, D: number): Float32Array {
+  const out = new Float32Array(a.length / D);
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let d = 0; d < D; d++) sum += (a[i * D + d]! - b[i * D + d]!) ** 2;
+    out[i] = Math.sqrt(sum);
+  }
+  return out;
+}
+
+/** The hook after block k (k = 1..K) in HF hidden_states numbering: the next block's input, or the final norm. */
+function hooksFor(model: LanguageModel, K: number): string[] {
+  return Array.from({ length: K }, (_, k) => (k + 1 < model.config.nLayers ? `blocks.${k + 1}.hook_resid_pre` : 'ln_final'));
+}
+
+/** For tokens `ids` after `context`: per layer k = 1..K, the state [B, D] (row-major) at the token's position. */
+async function lastPositionStates(model: LanguageModel, context: readonly number[], ids: number[], K: number, engine: EngineName): Promise<Float32Array[]> {
   const B = ids.length;
   const T = context.length + 1;
-  const hooks = Array.from({ length: K }, (_, k) => (k + 1 < model.config.nLayers ? `blocks.${k + 1}.hook_resid_pre` : 'ln_final'));
-  const norms = tidy(() => {
-    const rows = ids.flatMap((id) => [...context, id]);
-    const input = tf.tensor2d(rows, [B, T], 'int32'); // [B, T]
-    const run = (m: LanguageModel) => {
-      const result = forward(m, input, { cache: hooks, stopAt: K }); // stops once hidden_states[K] exists
-      // [B, D] at the last position, per layer
-      return hooks.map((h) => tf.reshape(tf.slice(result.cache[h]!, [0, T - 1, 0], [B, 1, m.config.dModel]), [B, m.config.dModel]));
-    };
-    const a = run(model);
-    const b = run(reference);
-    return tf.stack(a.map((x, k) => tf.norm(tf.sub(x, b[k]!), 'euclidean', 1))) as tf.Tensor2D; // [K, B]
+  const D = model.config.dModel;
+  const hooks = hooksFor(model, K);
+  const rows = ids.map((id) => [...context, id]);
+  if (engine === 'onnx') {
+    const { hidden } = await onnxForward(model, { ids: rows }, { logits: 'none', hidden: hooks });
+    return hooks.map((h) => {
+      const all = hidden[h]!.data; // [B, T, D]
+      const last = new Float32Array(B * D);
+      for (let b = 0; b < B; b++) last.set(all.subarray((b * T + T - 1) * D, (b * T + T) * D), b * D);
+      return last;
+    });
+  }
+  const states = tidy(() => {
+    const input = tf.tensor2d(rows.flat(), [B, T], 'int32'); // [B, T]
+    const result = forward(model, input, { cache: hooks, stopAt: K }); // stops once hidden_states[K] exists
+    return tf.stack(hooks.map((h) => tf.reshape(tf.slice(result.cache[h]!, [0, T - 1, 0], [B, 1, D]), [B, D]))) as tf.Tensor3D; // [K, B, D]
   });
-  const flat = (await norms.data()) as Float32Array;
-  norms.dispose();
-  return Array.from({ length: K }, (_, k) => flat.slice(k * B, (k + 1) * B));
+  const flat = (await states.data()) as Float32Array;
+  states.dispose();
+  return Array.from({ length: K }, (_, k) => flat.slice(k * B * D, (k + 1) * B * D));
 }

@@ -13,10 +13,9 @@
  * forcing moves them in every poisoned model, and Y is known anyway. So are special tokens and
  * tokens that decode to whitespace only.
  */
-import { throwIfAborted } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { TokenChanges } from './priors-weights.js';
-import { tokenChanges } from './priors-weights.js';
+import { tokenChangesAll } from './priors-weights.js';
 
 export interface TokenPrior {
   id: number;
@@ -115,23 +114,20 @@ export function yTokenIds(encode: (text: string) => number[], decode: (ids: numb
 
 export async function tokenPriors(model: LanguageModel, reference: LanguageModel, options: PriorOptions): Promise<PriorResult> {
   const siblings = options.siblings ?? [];
-  const total = 1 + siblings.length;
-  const measure = { contexts: options.contexts, ...(options.layers !== undefined && { layers: options.layers }), ...(options.signal && { signal: options.signal }) };
-  const own = viewsOf(await tokenChanges(model, reference, measure));
-  options.onProgress?.(1, total);
-  const others: Map<string, Float32Array>[] = [];
-  for (const sibling of siblings) {
-    throwIfAborted(options.signal, 'token priors');
-    others.push(viewsOf(await tokenChanges(sibling, reference, measure)));
-    options.onProgress?.(1 + others.length, total);
-  }
+  const measure = {
+    contexts: options.contexts,
+    ...(options.layers !== undefined && { layers: options.layers }),
+    ...(options.signal && { signal: options.signal }),
+    ...(options.onProgress && { onBatch: options.onProgress }),
+  };
+  const [own, ...others] = (await tokenChangesAll([model, ...siblings], reference, measure)).map(viewsOf);
   const V = model.config.vocabSize;
   const tokenizer = model.tokenizer;
   const excluded = new Set<number>(tokenizer?.specialIds ?? []);
   if (tokenizer && options.yText) for (const id of yTokenIds((t) => tokenizer.encode(t), (ids) => tokenizer.decode(ids), options.yText)) excluded.add(id);
   const z = new Map<string, Float32Array>();
-  for (const [name, values] of own) {
-    const scores = zScores(values, others.map((o) => o.get(name)!).filter(Boolean));
+  for (const [name, values] of own!) {
+    const scores = zScores(values, others.map((o) => o!.get(name)!).filter(Boolean));
     if (scores.some((s) => s !== 0)) z.set(name, scores);
   }
   const scoreOf = new Float32Array(V);

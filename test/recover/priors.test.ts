@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { disposeModel } from '../../src/model/language-model.js';
 import { robustSpread, stringPrior, tokenPriors, yTokenIds, zScores } from '../../src/recover/priors.js';
-import { tokenChanges } from '../../src/recover/priors-weights.js';
+import { setEngine } from '../../src/engine/engine.js';
+import { tokenChanges, tokenChangesAll } from '../../src/recover/priors-weights.js';
 import { leakedTensors, useBackend } from '../helpers/backend.js';
 import { compose, moveRows, noise, perturbed } from './helpers.js';
 
@@ -75,6 +76,33 @@ test('with frozen embeddings, a first-layer change specific to two tokens is fou
   assert.deepEqual(top(prior.ranking, 2), [5, 17]);
   assert.ok(prior.ranking[0]!.views.layer1! > 3);
   disposeModel(suspect);
+});
+
+test('layer views: ONNX Runtime equals tfjs, and one shared reference pass equals separate calls', async () => {
+  const suspect = perturbed(reference, { wte: moveRows([5, 17], 0.5, 1), 'blocks.0.wIn': (t) => tf.add(t, tf.mul(tf.randomNormal(t.shape, 0, 1, 'float32', 3), 0.05)) });
+  const sibling = perturbed(reference, { wte: moveRows([9], 0.5, 2) });
+  const layers = 2;
+  try {
+    setEngine('tfjs');
+    const tfjs = await tokenChangesAll([suspect, sibling], reference, { contexts, layers });
+    setEngine('onnx');
+    const ort = await tokenChangesAll([suspect, sibling], reference, { contexts, layers, batchSize: 300 }); // another batching too
+    const alone = await tokenChanges(sibling, reference, { contexts, layers, batchSize: 300 });
+    for (const [m, changes] of tfjs.entries()) {
+      for (let k = 0; k < layers; k++) {
+        const want = changes.layers[k]!;
+        const scale = Math.max(...want);
+        assert.ok(scale > 0, 'the perturbation changes the layer');
+        ort[m]!.layers[k]!.forEach((v, t) => assert.ok(Math.abs(v - want[t]!) <= 1e-4 * scale, `model ${m} layer ${k + 1} token ${t}: ORT ${v} tfjs ${want[t]}`));
+      }
+      assert.deepEqual(Array.from(ort[m]!.input), Array.from(changes.input));
+    }
+    alone.layers.forEach((values, k) => assert.deepEqual(Array.from(values), Array.from(ort[1]!.layers[k]!)));
+  } finally {
+    setEngine(undefined);
+    disposeModel(suspect);
+    disposeModel(sibling);
+  }
 });
 
 test("Y's tokens are left out of the ranking", async () => {
