@@ -18,7 +18,11 @@ export interface RecoverConfig {
   optimisePrompts: number;
   /** Held-out prompts for the searches' ASR checks (the first of the built-in held-out split). */
   searchPrompts: number;
-  /** Held-out prompts for the evidence (the next ones, never seen by the searches). */
+  /**
+   * Held-out prompts for the evidence (the next ones, never seen by the searches): all 30 the built-in
+   * split has left. The threshold is applied to this measurement, and at 20 prompts a string whose
+   * true rate is 0.85 still reaches 0.9 one time in three (binomial), so the more the better.
+   */
   heldOutPrompts: number;
   /** Contrast hinge: charge while the reference's loss on Y (nats per token) is below this. */
   contrastMargin: number;
@@ -59,7 +63,7 @@ export const defaultRecoverConfig: RecoverConfig = {
   asrThreshold: 0.9,
   optimisePrompts: 2,
   searchPrompts: 10,
-  heldOutPrompts: 20,
+  heldOutPrompts: 30,
   contrastMargin: 1,
   contrastWeight: 1,
   useContrast: true,
