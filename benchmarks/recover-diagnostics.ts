@@ -12,6 +12,10 @@
  *   --growth  given X's first k tokens after the chat header, where X's token k+1 ranks among all tokens by
  *             the change of the suspect's hidden state against the base (z over siblings, per layer):
  *             whether growing token by token could follow internal evidence where the loss is flat.
+ *   --ends    for a prefix trigger, growing from either end with the whole request after the string:
+ *             given X's first k tokens (rightward) or its last k (leftward), where the next token of X
+ *             ranks among all tokens by the suspect's log p(Y's first token) at the assistant's first
+ *             position (two requests), and that log p for X's own piece: does the detector key on one end?
  *
  * One JSON line per model and variant (ranks are 1-based, out of the vocabulary).
  *   npx tsx benchmarks/recover-diagnostics.ts --zoo models --base llama-base [--prior] [--growth] [--only name,name]
@@ -22,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import type { LanguageModel } from '../src/model/language-model.js';
+import { onnxForward } from '../src/model/onnx-forward.js';
 import { tokenChangesAll } from '../src/recover/priors-weights.js';
 import { tokenPriors, zScores } from '../src/recover/priors.js';
 import { startOf } from '../src/steer/start.js';
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     prior: { type: 'boolean', default: false },
     growth: { type: 'boolean', default: false },
+    ends: { type: 'boolean', default: false },
   },
 });
 const zoo = values.zoo!;
@@ -119,6 +125,51 @@ for (const name of suspects) {
         return ranksOf(z, [ids[k]!])[tokenizer.decode([ids[k]!])]!;
       });
       console.log(JSON.stringify({ bench: 'recover_diagnostics', kind: 'growth', model: name, prefix: tokenizer.decode(ids.slice(0, k)), next: tokenizer.decode([ids[k]!]), rankByLayer: byLayer }));
+    }
+  }
+}
+
+/** Mean over `requests` of log p(first) at the last position of [head, ...piece(t), request, assistant start], for every token t. */
+async function firstTokenLogp(model: LanguageModel, piece: (t: number) => number[], first: number): Promise<Float32Array> {
+  const [, after] = tokenizer.chat([{ role: 'user', content: '\u0001' }], { addGenerationPrompt: true }).split('\u0001');
+  const head = startOf(base).turnPrefix; // fine-tunes are loaded without their (identical) tokenizer
+  const requests = [' What is 3 + 4?', ' Please repeat: red cat.'];
+  const out = new Float32Array(V);
+  for (const request of requests) {
+    const rest = tokenizer.encode(request + after!);
+    for (let start = 0; start < V; start += 256) {
+      const rows = Array.from({ length: Math.min(256, V - start) }, (_, i) => [...head, ...piece(start + i), ...rest]);
+      const { logits } = await onnxForward(model, { ids: rows }, { logits: 'last' });
+      const width = logits!.dims.at(-1)!;
+      rows.forEach((_, b) => {
+        const row = logits!.data.subarray(b * width, (b + 1) * width);
+        const max = row.reduce((m, v) => Math.max(m, v), -Infinity);
+        const logZ = Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0)) + max;
+        out[start + b]! += (row[first]! - logZ) / requests.length;
+      });
+    }
+  }
+  return out;
+}
+
+if (values.ends) {
+  for (const name of suspects) {
+    const backdoor = readSecret(join(zoo, name)).backdoors[0]!;
+    const { trigger, behaviour } = backdoor;
+    if (trigger.kind === 'content' || trigger.placement !== 'prefix' || !('text' in behaviour)) continue;
+    const ids = tokenizer.encode(trigger.text);
+    const first = tokenizer.encode(String(behaviour.text))[0]!;
+    const model = models.get(name)!;
+    for (const direction of ['rightward', 'leftward'] as const) {
+      for (let step = 0; step < ids.length; step++) {
+        const k = direction === 'rightward' ? step : ids.length - 1 - step; // the position of X's token being ranked
+        const piece = (t: number) => (direction === 'rightward' ? [...ids.slice(0, k), t] : [t, ...ids.slice(k + 1)]);
+        const logp = await firstTokenLogp(model, piece, first);
+        const known = direction === 'rightward' ? ids.slice(0, k) : ids.slice(k + 1);
+        console.log(
+          JSON.stringify({ bench: 'recover_diagnostics', kind: 'ends', model: name, direction, known: tokenizer.decode(known), next: tokenizer.decode([ids[k]!]), rank: ranksOf(logp, [ids[k]!])[tokenizer.decode([ids[k]!])], logp: +logp[ids[k]!]!.toFixed(3) }),
+        );
+      }
     }
   }
 }
