@@ -12,7 +12,7 @@ import type { ort } from '../engine/onnx-session.js';
 import { createOnnxSession, onnxThreads } from '../engine/onnx-session.js';
 import type { LanguageModel } from './language-model.js';
 import type { HostModel } from './onnx-weights.js';
-import { hostModel } from './onnx-weights.js';
+import { forgetHostModel, hostModel } from './onnx-weights.js';
 import type { OnnxGraphOptions } from './onnx-transformer.js';
 import { encodeForwardGraph } from './onnx-transformer.js';
 
@@ -64,8 +64,9 @@ export function forwardSession(model: LanguageModel, options: OnnxGraphOptions):
   return cachedSession(model, what, (host) => encodeForwardGraph(model.config, host.weights, host.rope, options));
 }
 
-/** Releases every session of a model (end of a job). */
+/** Releases every session of a model and its host copy of the weights (end of a job). */
 export async function releaseOnnxSessions(model: LanguageModel): Promise<void> {
+  forgetHostModel(model);
   const byKey = sessions.get(model);
   if (!byKey) return;
   sessions.delete(model);
@@ -74,3 +75,9 @@ export async function releaseOnnxSessions(model: LanguageModel): Promise<void> {
     await session?.release();
   }
 }
+
+/**
+ * A model trained in place (its tf.Variables updated) must call this before its next forward on ORT:
+ * sessions hold the weights they were built with, and would go on computing with them.
+ */
+export const weightsChanged = releaseOnnxSessions;

@@ -17,7 +17,11 @@ export interface HostModel {
 
 const cache = new WeakMap<LanguageModel, Promise<HostModel>>();
 
-/** Reads the weights back from tfjs once per model object. */
+/**
+ * Reads the weights back from tfjs once per model object. A model whose weights are trained in place
+ * (tf.Variables) must call onnx-cache.ts's weightsChanged before its next ORT use, or ORT keeps
+ * computing with the weights it first read.
+ */
 export function hostModel(model: LanguageModel): Promise<HostModel> {
   let pending = cache.get(model);
   if (!pending) {
@@ -25,6 +29,11 @@ export function hostModel(model: LanguageModel): Promise<HostModel> {
     cache.set(model, pending);
   }
   return pending;
+}
+
+/** Drops the host copy of a model's weights (the next hostModel reads them again). */
+export function forgetHostModel(model: LanguageModel): void {
+  cache.delete(model);
 }
 
 async function readHost(model: LanguageModel): Promise<HostModel> {

@@ -17,6 +17,7 @@ import { loadModel, saveModel } from '../model/checkpoint.js';
 import { initParams } from '../model/init.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { createModel } from '../model/language-model.js';
+import { weightsChanged } from '../model/onnx-cache.js';
 import { namedParams, paramsFromNamed } from '../model/params.js';
 import { loadTokenizer } from '../model/tokenizer.js';
 import type { FromWorker, ShardBatch, ToWorker, WorkerInit } from './dp-protocol.js';
@@ -131,6 +132,8 @@ async function evaluate(r: Replica, message: Extract<ToWorker, { type: 'eval' }>
   }
   const correct: Record<string, number> = {};
   const total: Record<string, number> = {};
+  // the weights moved since the last evaluation: ORT sessions built then would still hold the old ones
+  await weightsChanged(r.model);
   const completions = message.prompts.length > 0 ? await complete(r.model, message.prompts.map((p) => p.user), { maxNewTokens: message.maxNewTokens }) : [];
   message.prompts.forEach((p, i) => {
     total[p.family] = (total[p.family] ?? 0) + 1;
