@@ -1,7 +1,8 @@
 /**
  * The loss every recover search minimises, at one placement: GCG's contrast target (the suspect's loss
  * on Y plus the hinge on the reference's) when a reference is used, its logit target otherwise. It
- * scores token strings of any lengths (grouped by length for the batched scorer), gives the token
+ * scores token strings of any lengths (grouped by length for the batched scorer, on the forward engine:
+ * ONNX Runtime where it loads), gives the token
  * gradient at a string, and says whether a string survives decode → encode unchanged.
  */
 import { usableTokens } from '../gcg/candidates.js';
@@ -10,7 +11,8 @@ import { tokenGradient } from '../gcg/gradient.js';
 import type { PromptLayout } from '../gcg/layout.js';
 import { promptLayout } from '../gcg/layout.js';
 import { disposeTarget, prepareTarget } from '../gcg/prepare.js';
-import { CandidateScorer } from '../gcg/score.js';
+import { createScorer } from '../gcg/scorer.js';
+import type { Scorer } from '../gcg/scorer-interface.js';
 import type { PreparedTarget } from '../gcg/targets.js';
 import type { LanguageModel } from '../model/language-model.js';
 import type { Tokenizer } from '../model/tokenizer.js';
@@ -35,7 +37,9 @@ export class Objective {
   private readonly model: LanguageModel;
   private readonly layouts: PromptLayout[];
   private readonly targets: PreparedTarget[];
-  private readonly scorer: CandidateScorer;
+  private readonly batchSize: number;
+  /** Made on the first score, on the forward engine (ONNX Runtime where it loads). */
+  private scorer: Scorer | null = null;
 
   constructor(model: LanguageModel, tokenizer: Tokenizer, options: ObjectiveOptions) {
     this.model = model;
@@ -46,7 +50,7 @@ export class Objective {
       : { kind: 'logit', text: options.yText };
     this.layouts = options.prompts.map((p) => promptLayout(tokenizer, p, options.placement, options.yText));
     this.targets = this.layouts.map((layout) => prepareTarget(model, spec, layout, null, options.contrast?.reference ?? null));
-    this.scorer = new CandidateScorer(model, this.layouts, this.targets, { batchSize: options.batchSize ?? 128, usePrefixCache: true });
+    this.batchSize = options.batchSize ?? 128;
     this.usable = usableTokens(tokenizer, model.config.vocabSize, { allowNonAscii: false, banned: [], allowed: [] });
   }
 
@@ -72,6 +76,7 @@ export class Objective {
     const out = new Float32Array(strings.length);
     const byLength = new Map<number, number[]>();
     strings.forEach((ids, i) => byLength.set(ids.length, [...(byLength.get(ids.length) ?? []), i]));
+    this.scorer ??= await createScorer(this.model, this.layouts, this.targets, { batchSize: this.batchSize, usePrefixCache: true });
     for (const indices of byLength.values()) {
       const losses = await this.scorer.score(indices.map((i) => strings[i]!));
       indices.forEach((i, j) => (out[i] = losses[j]!));
@@ -86,7 +91,7 @@ export class Objective {
   }
 
   dispose(): void {
-    this.scorer.dispose();
+    this.scorer?.dispose();
     for (const t of this.targets) disposeTarget(t);
   }
 }
