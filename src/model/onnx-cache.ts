@@ -80,4 +80,6 @@ export async function releaseOnnxSessions(model: LanguageModel): Promise<void> {
  * A model trained in place (its tf.Variables updated) must call this before its next forward on ORT:
  * sessions hold the weights they were built with, and would go on computing with them.
  */
-export const weightsChanged = releaseOnnxSessions;
+export async function weightsChanged(model: LanguageModel): Promise<void> {
+  await releaseOnnxSessions(model);
+}
