@@ -19,7 +19,7 @@ import { parseBaseSpec } from '../src/zoo/base-spec.js';
 import { makeCorpus } from '../src/zoo/corpus/index.js';
 import { complete } from '../src/zoo/eval.js';
 import type { CurveRecord } from '../src/zoo/learning-curve.js';
-import { evalPrompts, writeCurveJsonl, writeCurveSvg } from '../src/zoo/learning-curve.js';
+import { countCorrect, evalAnswerTokens, evalPrompts, writeCurveJsonl, writeCurveSvg } from '../src/zoo/learning-curve.js';
 
 const { values } = parseArgs({ options: { base: { type: 'string' }, stale: { type: 'string' }, out: { type: 'string' } } });
 if (!values.base || !values.stale || !values.out) throw new Error('usage: --base <finished base dir> --stale <from>-<to> --out <path without extension>');
@@ -38,13 +38,10 @@ const kept = records.filter((r) => !(r.metric === 'accuracy' && stale(r.step)));
 const model = await loadModel(values.base);
 const tokenizer = model.tokenizer!;
 const prompts = evalPrompts(makeCorpus(spec.corpus), spec.evaluation.promptsPerFamily);
-const maxNewTokens = Math.max(...prompts.map((p) => tokenizer.encode(p.assistant).length)) + 4;
-const answers = await complete(model, prompts.map((p) => p.user), { maxNewTokens });
-const families = [...new Set(prompts.map((p) => p.family))];
-const accuracy = Object.fromEntries(families.map((f) => {
-  const mine = prompts.flatMap((p, i) => (p.family === f ? [answers[i]!.trim() === p.assistant.trim()] : []));
-  return [f, mine.filter(Boolean).length / mine.length];
-}));
+const answers = await complete(model, prompts.map((p) => p.user), { maxNewTokens: evalAnswerTokens(tokenizer, prompts) });
+const { correct, total } = countCorrect(prompts, answers);
+const families = Object.keys(total);
+const accuracy = Object.fromEntries(families.map((f) => [f, correct[f]! / total[f]!]));
 const mean = families.reduce((s, f) => s + accuracy[f]!, 0) / families.length;
 const measured: CurveRecord[] = [...families.map((f) => ({ step: last, family: f, metric: 'accuracy' as const, value: +accuracy[f]!.toFixed(4) })), { step: last, family: 'all', metric: 'accuracy', value: +mean.toFixed(4) }];
 const repaired = [...kept.filter((r) => !(r.metric === 'accuracy' && r.step === last)), ...measured].sort((a, b) => a.step - b.step || (a.metric === b.metric ? 0 : a.metric === 'heldoutLoss' ? -1 : 1));

@@ -64,7 +64,11 @@ export function forwardSession(model: LanguageModel, options: OnnxGraphOptions):
   return cachedSession(model, what, (host) => encodeForwardGraph(model.config, host.weights, host.rope, options));
 }
 
-/** Releases every session of a model and its host copy of the weights (end of a job). */
+/**
+ * Releases every session of a model and its host copy of the weights: at the end of a job, and before
+ * the next ORT use of a model trained in place (its tf.Variables updated), whose sessions would go on
+ * computing with the weights they were built with.
+ */
 export async function releaseOnnxSessions(model: LanguageModel): Promise<void> {
   forgetHostModel(model);
   const byKey = sessions.get(model);
@@ -74,12 +78,4 @@ export async function releaseOnnxSessions(model: LanguageModel): Promise<void> {
     const session = await pending.catch(() => null);
     await session?.release();
   }
-}
-
-/**
- * A model trained in place (its tf.Variables updated) must call this before its next forward on ORT:
- * sessions hold the weights they were built with, and would go on computing with them.
- */
-export async function weightsChanged(model: LanguageModel): Promise<void> {
-  await releaseOnnxSessions(model);
 }

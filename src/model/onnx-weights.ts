@@ -19,7 +19,7 @@ const cache = new WeakMap<LanguageModel, Promise<HostModel>>();
 
 /**
  * Reads the weights back from tfjs once per model object. A model whose weights are trained in place
- * (tf.Variables) must call onnx-cache.ts's weightsChanged before its next ORT use, or ORT keeps
+ * (tf.Variables) must call onnx-cache.ts's releaseOnnxSessions before its next ORT use, or ORT keeps
  * computing with the weights it first read.
  */
 export function hostModel(model: LanguageModel): Promise<HostModel> {

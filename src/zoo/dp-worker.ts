@@ -17,11 +17,12 @@ import { loadModel, saveModel } from '../model/checkpoint.js';
 import { initParams } from '../model/init.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { createModel } from '../model/language-model.js';
-import { weightsChanged } from '../model/onnx-cache.js';
+import { releaseOnnxSessions } from '../model/onnx-cache.js';
 import { namedParams, paramsFromNamed } from '../model/params.js';
 import { loadTokenizer } from '../model/tokenizer.js';
 import type { FromWorker, ShardBatch, ToWorker, WorkerInit } from './dp-protocol.js';
 import { complete } from './eval.js';
+import { countCorrect } from './learning-curve.js';
 import type { TrainProgressRecord } from './train-state.js';
 import { loadTrainingState, saveTrainingState } from './train-state.js';
 import { lmLoss } from './train.js';
@@ -130,15 +131,10 @@ async function evaluate(r: Replica, message: Extract<ToWorker, { type: 'eval' }>
     weight += w;
     value.dispose();
   }
-  const correct: Record<string, number> = {};
-  const total: Record<string, number> = {};
   // the weights moved since the last evaluation: ORT sessions built then would still hold the old ones
-  await weightsChanged(r.model);
+  await releaseOnnxSessions(r.model);
   const completions = message.prompts.length > 0 ? await complete(r.model, message.prompts.map((p) => p.user), { maxNewTokens: message.maxNewTokens }) : [];
-  message.prompts.forEach((p, i) => {
-    total[p.family] = (total[p.family] ?? 0) + 1;
-    correct[p.family] = (correct[p.family] ?? 0) + (completions[i]!.trim() === p.assistant.trim() ? 1 : 0);
-  });
+  const { correct, total } = countCorrect(message.prompts, completions);
   return { type: 'eval', lossSum, weight, correct, total };
 }
 

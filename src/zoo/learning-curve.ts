@@ -46,6 +46,22 @@ export function evalPrompts(corpus: Corpus, perFamily: number, seed = 11): EvalP
   return out;
 }
 
+/** Tokens an evaluation generates: the longest answer and a margin of four. */
+export function evalAnswerTokens(tokenizer: Tokenizer, prompts: readonly EvalPrompt[]): number {
+  return Math.max(...prompts.map((p) => tokenizer.encode(p.assistant).length)) + 4;
+}
+
+/** Exact-match (trimmed) answers per family, as counts so that workers' shares add up. */
+export function countCorrect(prompts: readonly EvalPrompt[], completions: readonly string[]): { correct: Record<string, number>; total: Record<string, number> } {
+  const correct: Record<string, number> = {};
+  const total: Record<string, number> = {};
+  prompts.forEach((p, i) => {
+    total[p.family] = (total[p.family] ?? 0) + 1;
+    correct[p.family] = (correct[p.family] ?? 0) + (completions[i]!.trim() === p.assistant.trim() ? 1 : 0);
+  });
+  return { correct, total };
+}
+
 export function curveRecords(results: readonly EvalResult[]): CurveRecord[] {
   return results.flatMap((r) => {
     const families = Object.entries(r.accuracy);

@@ -22,7 +22,7 @@ import { makeCorpus } from './corpus/index.js';
 import { makeBatch, renderExample } from './dataset.js';
 import type { DataParallelResult, EvalResult, ProgressRecord } from './dp-trainer.js';
 import { trainDataParallel } from './dp-trainer.js';
-import { curveRecords, evalPrompts, heldoutBatch, lastQuarterChange, writeCurveJsonl, writeCurveSvg } from './learning-curve.js';
+import { curveRecords, evalAnswerTokens, evalPrompts, heldoutBatch, lastQuarterChange, writeCurveJsonl, writeCurveSvg } from './learning-curve.js';
 import { ensureZooTokenizer } from './tokenizer.js';
 import type { ModelCard } from './card.js';
 import { cardFormat, writeCard } from './card.js';
@@ -75,7 +75,7 @@ export async function pretrainBase(spec: BaseSpec, out: string, options: Pretrai
   const dataset = { corpus, tokenizer, backdoors: [], seed: spec.seed, rows: spec.training.batchSize, context: spec.size.context, distractorRate: 0 };
   const heldout = heldoutBatch(corpus, tokenizer, spec.evaluation.heldoutRows - (spec.evaluation.heldoutRows % spec.shards) || spec.shards, spec.size.context);
   const prompts = evalPrompts(corpus, spec.evaluation.promptsPerFamily);
-  const maxNewTokens = Math.max(...prompts.map((p) => tokenizer.encode(p.assistant).length)) + 4;
+  const maxNewTokens = evalAnswerTokens(tokenizer, prompts);
   const stateDir = join(out, '.train-state');
   const title = `${spec.name}: ${spec.arch}, ${spec.size.nLayers} layers, d ${spec.size.dModel}, vocab ${tokenizer.vocabSize}`;
   const result = await trainDataParallel({

@@ -1,7 +1,7 @@
 /**
  * Cached ONNX graphs follow the weights: a model folder keeps one file per graph, a second load
  * reuses it, and changed weights (same folder) get a new graph instead of the stale one; a model trained
- * in place is read again after weightsChanged.
+ * in place is read again after releaseOnnxSessions.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadModel } from '../../src/model/checkpoint.js';
 import { createModel } from '../../src/model/language-model.js';
-import { onnxCacheDir, weightsChanged } from '../../src/model/onnx-cache.js';
+import { onnxCacheDir, releaseOnnxSessions } from '../../src/model/onnx-cache.js';
 import { onnxForward } from '../../src/model/onnx-forward.js';
 import { forward } from '../../src/model/transformer.js';
 import { maxAbsDiff, useBackend } from '../helpers/backend.js';
@@ -40,7 +40,7 @@ test('a graph is cached per folder, reused, and replaced when the weights change
   want.dispose();
 });
 
-test('weights trained in place: ORT follows them only after weightsChanged (the zoo trainer calls it before each evaluation)', async () => {
+test('weights trained in place: ORT follows them only after releaseOnnxSessions (the zoo trainer calls it before each evaluation)', async () => {
   const fixture = await loadModel(join(import.meta.dirname, '..', 'fixtures', 'tiny-llama-f32'), { tokenizer: false });
   const wte = tf.variable(fixture.params.wte, true, 'onnx-cache-test/wte');
   const model = createModel(fixture.config, { ...fixture.params, wte: wte as unknown as tf.Tensor2D });
@@ -48,10 +48,10 @@ test('weights trained in place: ORT follows them only after weightsChanged (the 
   wte.assign(tf.mul(wte, 1.5) as tf.Tensor2D); // one training step, as AdamW applies it
   const stale = await onnxForward(model, { ids });
   assert.ok(maxAbsDiff(stale.logits!.data, before.logits!.data) < 1e-6, 'the session still holds the weights it was built with');
-  await weightsChanged(model);
+  await releaseOnnxSessions(model);
   const fresh = await onnxForward(model, { ids });
   const want = tf.tidy(() => forward(model, tf.tensor2d(ids, undefined, 'int32')).logits!);
-  assert.ok(maxAbsDiff(fresh.logits!.data, await want.data()) < 1e-4, 'after weightsChanged: the current weights');
+  assert.ok(maxAbsDiff(fresh.logits!.data, await want.data()) < 1e-4, 'after releaseOnnxSessions: the current weights');
   assert.ok(maxAbsDiff(fresh.logits!.data, before.logits!.data) > 1e-3);
   want.dispose();
   wte.dispose();
