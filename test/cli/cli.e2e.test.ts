@@ -1,10 +1,10 @@
 /** The CLI as a user runs it: a child process, its stdout, its stderr and its exit code. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixtures = join(root, 'test', 'fixtures');
@@ -12,8 +12,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'tf-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'triggerfish.js'), ...args], { encoding: 'utf8', env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCli(args);
 }
 
 /** One line on stderr, no stack trace, a non-zero exit. */

@@ -1,10 +1,10 @@
 /** --engine, --threads, `export onnx` and `export safetensors` as a user runs them: a child process, its output and exit code. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixture = join(root, 'test', 'fixtures', 'tiny-qwen2-f32');
@@ -12,11 +12,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'tf-engine-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, TRIGGERFISH_BACKEND: 'wasm' };
-  delete env.TRIGGERFISH_ENGINE;
-  delete env.TRIGGERFISH_THREADS;
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'triggerfish.js'), ...args], { encoding: 'utf8', env });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCli(args, { unset: ['TRIGGERFISH_ENGINE', 'TRIGGERFISH_THREADS'] });
 }
 
 test('info names the forward engine and its threads; --engine and --threads change them', () => {

