@@ -1,0 +1,79 @@
+/**
+ * Issue 14's table: benchmarks/steer-unsupervised.ts on every backdoored model of a zoo folder with a
+ * string trigger (the benchmark inserts X to measure δ_X; content triggers are skipped), for each seed,
+ * on the model's default steering pair (defaultLayers: the pair every attack uses), appending the
+ * benchmark's JSON lines to --out. Resumable: a (model, seed) whose summary line is already in --out is
+ * not run again. Then (or with --table alone) a markdown table per model, over seeds: the best held-out
+ * share of prompts showing Y for MELBO, DCT, the θ_Y-ranked feature and random vectors of the same
+ * norm, θ_Y steering alone, and θ_Y's landscape percentiles on MELBO's and DCT's objective.
+ *
+ *   npx tsx benchmarks/steer-unsupervised-zoo.ts --models models --seeds 0,1,2 --out benchmarks/results/steer-unsupervised-v2.jsonl [--table]
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readCard } from '../src/zoo/card.js';
+import { readSecret } from '../src/zoo/secret.js';
+import { defaultLayers } from '../src/steer/layers.js';
+import { readJsonObject } from '../src/util/json-file.js';
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'models' },
+    seeds: { type: 'string', default: '0,1,2' },
+    out: { type: 'string', default: 'benchmarks/results/steer-unsupervised-v2.jsonl' },
+    only: { type: 'string' },
+    table: { type: 'boolean', default: false },
+  },
+});
+const out = values.out!;
+type Row = Record<string, any>;
+const readRows = (): Row[] => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row) : []);
+
+/** Backdoored models of the folder whose (first) trigger is a string the benchmark can insert. */
+function stringTriggerModels(root: string): string[] {
+  const only = values.only ? new Set(values.only.split(',')) : null;
+  return readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'card.json')) && (!only || only.has(e.name)))
+    .map((e) => e.name)
+    .filter((name) => readCard(join(root, name)).behaviours.length > 0 && readSecret(join(root, name)).backdoors[0]!.trigger.kind !== 'content')
+    .sort();
+}
+
+if (!values.table) {
+  const seeds = values.seeds!.split(',').map(Number);
+  for (const name of stringTriggerModels(values.models!)) {
+    const dir = join(values.models!, name);
+    const config = readJsonObject(join(dir, 'config.json'));
+    const nLayers = Number(config['n_layer'] ?? config['num_hidden_layers']);
+    const { source, target } = defaultLayers(nLayers);
+    for (const seed of seeds) {
+      if (readRows().some((r) => r.bench === 'steer_unsupervised_summary' && r.model === name && r.seed === seed)) continue;
+      process.stderr.write(`${name} seed ${seed}, pair ${source}-${target}\n`);
+      const run = spawnSync(process.execPath, [...process.execArgv, 'benchmarks/steer-unsupervised.ts', '--model', dir, '--seed', String(seed), '--pairs', `${source}-${target}`, '--skip-sweep'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      // only a finished run's lines are kept: a run cut short is run again in full
+      if (run.status !== 0) throw new Error(`${name} seed ${seed} failed (exit ${run.status}); rerun to resume`);
+      appendFileSync(out, run.stdout);
+    }
+  }
+}
+
+const rows = readRows();
+const fmt = (xs: number[]) => {
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  return `${(100 * mean).toFixed(0)} % (${xs.map((x) => (100 * x).toFixed(0)).join(', ')})`;
+};
+const lines = [
+  '| model, pair | seeds | best MELBO | best DCT | θ_Y-ranked feature | random, same norm | θ_Y itself | θ_Y percentile MELBO / DCT |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+for (const name of [...new Set(rows.filter((r) => r.bench === 'steer_unsupervised_summary').map((r) => r.model as string))].sort()) {
+  const summaries = rows.filter((r) => r.bench === 'steer_unsupervised_summary' && r.model === name);
+  const details = rows.filter((r) => r.bench === 'steer_unsupervised' && r.model === name);
+  const percentiles = details.map((d) => `${d.percentiles['θ_Y'].melbo.toFixed(0)} / ${d.percentiles['θ_Y'].dct.toFixed(0)}`);
+  lines.push(
+    `| ${name}, ${details[0]?.pair ?? '?'} | ${summaries.map((s) => s.seed).join(', ')} | ${fmt(summaries.map((s) => s.bestMelbo))} | ${fmt(summaries.map((s) => s.bestDct))} | ${fmt(summaries.map((s) => s.bestThetaRanked))} | ${fmt(summaries.map((s) => s.bestRandom))} | ${fmt(summaries.map((s) => s.thetaY))} | ${percentiles.join('; ')} |`,
+  );
+}
+console.log(lines.join('\n'));
