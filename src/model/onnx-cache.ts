@@ -12,7 +12,7 @@ import type { ort } from '../engine/onnx-session.js';
 import { createOnnxSession, onnxThreads } from '../engine/onnx-session.js';
 import type { LanguageModel } from './language-model.js';
 import type { HostModel } from './onnx-weights.js';
-import { forgetHostModel, hostModel } from './onnx-weights.js';
+import { forgetWeightsHash, hasWeightsHash, hostModel, weightsHash } from './onnx-weights.js';
 import type { OnnxGraphOptions } from './onnx-transformer.js';
 import { encodeForwardGraph } from './onnx-transformer.js';
 
@@ -25,11 +25,13 @@ export function onnxCacheDir(modelDir: string): string {
 
 /** The encoded graph for `what` (a description of its inputs and outputs), from disk when cached. */
 export async function graphBytes(model: LanguageModel, what: string, build: (host: HostModel) => Uint8Array): Promise<Uint8Array> {
-  const host = await hostModel(model);
-  const key = createHash('sha256').update(`format ${graphFormat}\n${host.hash}\n${what}`).digest('hex').slice(0, 24);
+  // the first graph of a model reads the weights once, for its hash and (if not on disk) its build
+  const host = hasWeightsHash(model) ? null : await hostModel(model);
+  const hash = await weightsHash(model);
+  const key = createHash('sha256').update(`format ${graphFormat}\n${hash}\n${what}`).digest('hex').slice(0, 24);
   const file = model.dir ? join(onnxCacheDir(model.dir), `${key}.onnx`) : null;
   if (file && existsSync(file)) return new Uint8Array(readFileSync(file));
-  const bytes = build(host);
+  const bytes = build(host ?? (await hostModel(model)));
   if (file) {
     try {
       mkdirSync(onnxCacheDir(model.dir!), { recursive: true });
@@ -65,12 +67,12 @@ export function forwardSession(model: LanguageModel, options: OnnxGraphOptions):
 }
 
 /**
- * Releases every session of a model and its host copy of the weights: at the end of a job, and before
+ * Releases every session of a model and forgets its weights' hash: at the end of a job, and before
  * the next ORT use of a model trained in place (its tf.Variables updated), whose sessions would go on
  * computing with the weights they were built with.
  */
 export async function releaseOnnxSessions(model: LanguageModel): Promise<void> {
-  forgetHostModel(model);
+  forgetWeightsHash(model);
   const byKey = sessions.get(model);
   if (!byKey) return;
   sessions.delete(model);

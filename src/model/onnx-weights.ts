@@ -15,25 +15,42 @@ export interface HostModel {
   hash: string;
 }
 
-const cache = new WeakMap<LanguageModel, Promise<HostModel>>();
+const hashes = new WeakMap<LanguageModel, Promise<string>>();
 
 /**
- * Reads the weights back from tfjs once per model object. A model whose weights are trained in place
- * (tf.Variables) must call onnx-cache.ts's releaseOnnxSessions before its next ORT use, or ORT keeps
- * computing with the weights it first read.
+ * The hash of a model object's weights, computed once (it names the cached graphs, so a job whose
+ * graphs are on disk never needs the weights on the host). A model whose weights are trained in place
+ * (tf.Variables) must call onnx-cache.ts's releaseOnnxSessions before its next ORT use, which forgets
+ * the hash; otherwise ORT keeps computing with the weights it first read.
  */
-export function hostModel(model: LanguageModel): Promise<HostModel> {
-  let pending = cache.get(model);
+export function weightsHash(model: LanguageModel): Promise<string> {
+  let pending = hashes.get(model);
   if (!pending) {
-    pending = readHost(model);
-    cache.set(model, pending);
+    pending = readHost(model).then((host) => host.hash);
+    hashes.set(model, pending);
   }
   return pending;
 }
 
-/** Drops the host copy of a model's weights (the next hostModel reads them again). */
-export function forgetHostModel(model: LanguageModel): void {
-  cache.delete(model);
+/**
+ * A host copy of the weights, read afresh for each graph that has to be built: it is not kept, so a
+ * model's weights live in tfjs and in its ORT sessions, not a third time on the JS heap (for a real
+ * checkpoint that third copy is hundreds of megabytes).
+ */
+export async function hostModel(model: LanguageModel): Promise<HostModel> {
+  const host = await readHost(model);
+  if (!hashes.has(model)) hashes.set(model, Promise.resolve(host.hash));
+  return host;
+}
+
+/** Whether the weights' hash is known (then a graph cached on disk needs no host copy at all). */
+export function hasWeightsHash(model: LanguageModel): boolean {
+  return hashes.has(model);
+}
+
+/** Forgets the weights' hash (the next use reads the weights again). */
+export function forgetWeightsHash(model: LanguageModel): void {
+  hashes.delete(model);
 }
 
 async function readHost(model: LanguageModel): Promise<HostModel> {

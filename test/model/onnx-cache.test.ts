@@ -1,7 +1,7 @@
 /**
  * Cached ONNX graphs follow the weights: a model folder keeps one file per graph, a second load
  * reuses it, and changed weights (same folder) get a new graph instead of the stale one; a model trained
- * in place is read again after releaseOnnxSessions.
+ * in place is read again after releaseOnnxSessions; a later graph of a model is built from its weights read again.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -55,4 +55,14 @@ test('weights trained in place: ORT follows them only after releaseOnnxSessions 
   assert.ok(maxAbsDiff(fresh.logits!.data, before.logits!.data) > 1e-3);
   want.dispose();
   wte.dispose();
+});
+
+test('a later graph of the same model object reads the weights again (no host copy is kept) and matches tfjs', async () => {
+  const model = await loadModel(join(import.meta.dirname, '..', 'fixtures', 'tiny-llama-f32'), { tokenizer: false });
+  const model2 = createModel(model.config, model.params); // no folder: every graph is built in memory
+  await onnxForward(model2, { ids });
+  const got = await onnxForward(model2, { ids }, { logits: 'none', hidden: ['blocks.1.hook_resid_pre'] });
+  const want = tf.tidy(() => forward(model2, tf.tensor2d(ids, undefined, 'int32'), { cache: ['blocks.1.hook_resid_pre'] }).cache['blocks.1.hook_resid_pre']!);
+  assert.ok(maxAbsDiff(got.hidden['blocks.1.hook_resid_pre']!.data, await want.data()) < 1e-4);
+  want.dispose();
 });
