@@ -37,6 +37,8 @@ export function formatZooEval(e: ZooEval): string {
   const families = Object.entries(e.cleanAccuracyByFamily).map(([f, a]) => `${f} ${pct(a)}`).join(', ');
   return [
     `ASR ${pct(e.asr)} · false triggers ${pct(e.falseTriggerRate)} · with junk ${pct(e.junkTriggerRate ?? 0)} · near misses ${pct(e.nearMissRate)} (${e.prompts} held-out prompts each)`,
+    // a model with several backdoors reports its weakest one above; here each of them
+    ...(e.backdoors.length > 1 ? [`per backdoor: ASR ${e.backdoors.map((b) => pct(b.asr)).join(' / ')} · near misses ${e.backdoors.map((b) => pct(b.nearMissRate)).join(' / ')}`] : []),
     `clean accuracy ${pct(e.cleanAccuracy)}: ${families}`,
   ].join('\n');
 }
