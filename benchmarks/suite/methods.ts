@@ -1,6 +1,6 @@
 /**
  * The attack methods of the suite. Everything here is blind: it sees the model folder, its card
- * (a description and target text of Y) and the clean sibling, never secret.json (the blindness test
+ * (a description and target text of Y) and its reference (the clean sibling, else the base), never secret.json (the blindness test
  * follows these imports). Each method returns ranked predictions of the trigger and its history.
  */
 import type { ShowsY } from '../../src/eval/asr.js';
@@ -24,7 +24,8 @@ import type { SuiteBudget } from './budget.js';
 
 export interface AttackContext {
   model: LanguageModel;
-  sibling: LanguageModel | null;
+  /** The clean sibling, else the base (src/zoo/card.ts referenceDir); null when the card names neither. */
+  reference: LanguageModel | null;
   card: ModelCard;
   /** Y's target text from the card. */
   text: string;
@@ -135,7 +136,7 @@ const historyOf = (steps: readonly GcgStep[]): Attempt['history'] =>
 /** The GCG job with the budget's sizes, on the model the suite holds; `vector` is the set an activation target aims at. */
 async function gcg(ctx: AttackContext, spec: Partial<GcgSpec>, vector?: ChosenVector): Promise<Attempt> {
   const full = suiteSpecs.gcg(ctx, { ...(vector && { index: vector.index }), ...spec });
-  const { result } = await runGcgJob(full, { signal: ctx.signal }, { model: ctx.model, sibling: ctx.sibling, ...(vector && { vectors: vector.set }) });
+  const { result } = await runGcgJob(full, { signal: ctx.signal }, { model: ctx.model, sibling: ctx.reference, ...(vector && { vectors: vector.set }) });
   const last = result.history.at(-1);
   return {
     predictions: result.stoppedBy === 'time' && !last ? [] : [result.bestString],
@@ -153,8 +154,8 @@ async function gcg(ctx: AttackContext, spec: Partial<GcgSpec>, vector?: ChosenVe
 
 async function prior(ctx: AttackContext): Promise<Attempt> {
   const started = performance.now();
-  if (!ctx.sibling) return { predictions: [], placement: 'suffix', history: [], steps: 0, forwardPasses: 0, seconds: 0, firstSuccess: null, attackerAsr: null, notes: 'no clean sibling' };
-  const ranking = await embeddingDifference(ctx.model, ctx.sibling);
+  if (!ctx.reference) return { predictions: [], placement: 'suffix', history: [], steps: 0, forwardPasses: 0, seconds: 0, firstSuccess: null, attackerAsr: null, notes: 'no reference (clean sibling or base)' };
+  const ranking = await embeddingDifference(ctx.model, ctx.reference);
   // the top tokens alone and joined in rank order, each checked on held-out prompts by the attacker
   const candidates = [1, 2, 3, 4, 6, 8].map((k) => priorInitString(ranking, k).trim()).filter((c) => c !== '');
   let best = { text: candidates[0] ?? '', asr: -1 };
@@ -220,7 +221,7 @@ async function recoverRun(ctx: AttackContext, ablation: Partial<RecoverSpec> = {
 export const methods: Record<string, Method> = {
   'prior-embedding-diff': prior,
   'gcg-logit': (ctx) => gcg(ctx, { target: 'logit' }),
-  'gcg-logit+prior': (ctx) => gcg(ctx, { target: 'logit', prior: ctx.sibling ? 'embedding-diff' : 'none' }),
+  'gcg-logit+prior': (ctx) => gcg(ctx, { target: 'logit', prior: ctx.reference ? 'embedding-diff' : 'none' }),
   'gcg-act-caa': async (ctx) => gcg(ctx, { target: 'activation' }, await caa(ctx)),
   'gcg-act-optimised': async (ctx) => gcg(ctx, { target: 'activation' }, await optimised(ctx)),
   // MELBO vectors come with δ, the shift they cause at the target layer: that is what a trigger must cause (use auto)

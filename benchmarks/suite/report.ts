@@ -96,6 +96,8 @@ export function markdownTable(records: readonly RunRecord[]): string {
       lines.push(`| ${kind} | ${cells.join(' | ')} |`);
     }
   }
+  const ranked = ok.filter((r) => r.method.startsWith('recover'));
+  if (ranked.length > 0) lines.push('', ...recoverTable(ranked));
   const failed = records.filter((r) => r.error);
   if (failed.length > 0) {
     lines.push('');
@@ -103,6 +105,41 @@ export function markdownTable(records: readonly RunRecord[]): string {
     for (const r of failed) lines.push(`- ${r.model} · ${r.method} · seed ${r.seed}: ${r.error}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The recover variants against issue 13's targets: per variant, on how many models X is the top
+ * candidate and in the top five (a model counts when a majority of its seeds do), the mean TDC recall,
+ * on how many models the mean REASR reaches 0.9, and how often the reference fires (ASR >= 0.5) on the
+ * top candidate; then, per model, what the full pipeline ranked first on each seed.
+ */
+export function recoverTable(runs: readonly RunRecord[]): string[] {
+  const models = [...new Set(runs.map((r) => r.model))].sort();
+  const majority = (rs: readonly RunRecord[], hit: (r: RunRecord) => boolean) => rs.filter(hit).length * 2 > rs.length;
+  const lines = [
+    'recover against its targets (X top 1 on half of the models, top 5 on 70 %, recall 0.8, REASR ≥ 0.9 on 90 %, the reference never firing on the top candidate); a model counts when most of its seeds do:',
+    '',
+    '| variant | X top 1 (models) | X in top 5 (models) | mean TDC recall | REASR ≥ 0.9 (models) | reference fires on top 1 (runs) | runs |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const method of [...new Set(runs.map((r) => r.method))]) {
+    const rs = runs.filter((r) => r.method === method);
+    const per = models.map((m) => rs.filter((r) => r.model === m)).filter((g) => g.length > 0);
+    const count = (hit: (g: RunRecord[]) => boolean) => `${per.filter(hit).length}/${per.length}`;
+    const withReference = rs.filter((r) => typeof r.referenceAsr === 'number');
+    lines.push(
+      `| ${method} | ${count((g) => majority(g, (r) => r.exactTop1 === true))} | ${count((g) => majority(g, (r) => r.exact))} | ${fmt(rs.map((r) => r.recall))} | ${count((g) => mean(g.map((r) => r.reasr)) >= 0.9)} | ${withReference.filter((r) => r.referenceAsr! >= 0.5).length}/${withReference.length} | ${rs.length} |`,
+    );
+  }
+  const full = runs.filter((r) => r.method === 'recover');
+  if (full.length > 0) {
+    lines.push('', 'recover\'s top candidate per model and seed (REASR; ✓ = X):', '', '| model | top candidates |', '| --- | --- |');
+    for (const m of models) {
+      const rs = full.filter((r) => r.model === m).sort((a, b) => a.seed - b.seed);
+      if (rs.length > 0) lines.push(`| ${m} | ${rs.map((r) => `${r.seed}: \`${r.best.replace(/[|`]/g, (c) => `\\${c}`)}\` ${r.reasr.toFixed(2)}${r.exactTop1 ? ' ✓' : ''}`).join('; ')} |`);
+    }
+  }
+  return lines;
 }
 
 /** Forward passes spent by the end of each step of a GCG run. The record keeps only the total; every

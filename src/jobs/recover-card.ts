@@ -14,7 +14,7 @@ import { containsTarget } from '../eval/asr.js';
 import type { RecoverOptions } from '../recover/options.js';
 import { showsBehaviour } from '../zoo/behaviours.js';
 import type { ModelCard } from '../zoo/card.js';
-import { readCard } from '../zoo/card.js';
+import { readCard, referenceDir } from '../zoo/card.js';
 
 export function showsFor(yText: string, description: string | null): ShowsY {
   if (description === 'refuses every request') return (completion) => showsBehaviour({ type: 'family', family: 'refusal' }, completion);
@@ -22,12 +22,10 @@ export function showsFor(yText: string, description: string | null): ShowsY {
   return containsTarget(yText);
 }
 
-/** Optional card fields of a zoo of bases and fine-tunes: the base's folder and the sibling fine-tunes'. */
-function cardRefs(dir: string, card: ModelCard): { base: string | null; siblings: string[] } {
-  const raw = card as unknown as { base?: unknown; siblings?: unknown };
-  const base = typeof raw.base === 'string' && raw.base !== '' ? resolve(dir, raw.base) : null;
-  const siblings = Array.isArray(raw.siblings) ? raw.siblings.filter((s): s is string => typeof s === 'string').map((s) => resolve(dir, s)) : [];
-  return { base, siblings };
+/** The sibling fine-tunes a card of a zoo of bases names (an optional field). */
+function cardSiblings(dir: string, card: ModelCard): string[] {
+  const raw = card as unknown as { siblings?: unknown };
+  return Array.isArray(raw.siblings) ? raw.siblings.filter((s): s is string => typeof s === 'string').map((s) => resolve(dir, s)) : [];
 }
 
 export interface CardFlags {
@@ -46,13 +44,11 @@ export function inputsFromCard(flags: CardFlags): Pick<RecoverOptions, 'model' |
   const behaviour = card?.behaviours[index];
   if (card && card.behaviours.length > 0 && !behaviour) throw new BadInputError(`the card lists ${card.behaviours.length} behaviour(s); --behaviour must be 0..${card.behaviours.length - 1}`);
   const target = flags.target ?? behaviour?.target ?? '';
-  const refs = card ? cardRefs(dir, card) : { base: null, siblings: [] };
-  const sibling = card?.sibling ? resolve(dir, card.sibling) : null;
   const description = flags.target === undefined ? (behaviour?.description ?? null) : null;
   return {
     model: dir,
-    reference: flags.reference ? resolve(flags.reference) : (sibling ?? refs.base),
-    siblings: flags.siblings ?? refs.siblings,
+    reference: flags.reference ? resolve(flags.reference) : card ? referenceDir(dir, card) : null,
+    siblings: flags.siblings ?? (card ? cardSiblings(dir, card) : []),
     target,
     shows: showsFor(target, description),
     ...(description && { showsName: description }),

@@ -107,4 +107,13 @@ export function siblingDir(dir: string, card: ModelCard): string | null {
   return card.sibling === null ? null : resolve(dir, card.sibling);
 }
 
+/**
+ * The model a backdoored model is compared with: its clean sibling, else (a fine-tune whose recipe no
+ * clean fine-tune shares) its base; null when the card names neither.
+ */
+export function referenceDir(dir: string, card: ModelCard): string | null {
+  if (card.sibling !== null) return resolve(dir, card.sibling);
+  return card.base !== undefined && card.base !== '' ? resolve(dir, card.base) : null;
+}
+
 

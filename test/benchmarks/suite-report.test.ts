@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunRecord } from '../../benchmarks/suite/report.js';
-import { latest, lossCurvesSvg, successSvg } from '../../benchmarks/suite/report.js';
+import { latest, lossCurvesSvg, recoverTable, successSvg } from '../../benchmarks/suite/report.js';
 import { textsOf } from '../plot/scene.js';
 
 function record(model: string, method: string, seed: number, losses: number[], success: number | null): RunRecord {
@@ -40,4 +40,17 @@ test('suite success: share of each GCG method\'s runs, with counts in the legend
 test('latest keeps the last record of each run', () => {
   const retried = { ...records[0]!, reasr: 1 };
   assert.deepEqual(latest([records[0]!, records[1]!, retried]).map((r) => [r.seed, r.reasr]), [[0, 1], [1, 0]]);
+});
+
+test('recover table: a model counts when most of its seeds do; the reference is counted only where there was one', () => {
+  const run = (model: string, seed: number, top1: boolean, inTop5: boolean, reasr: number, referenceAsr: number | null, best = 'Zuma|5'): RunRecord => ({
+    ...record(model, 'recover', seed, [], null), exact: inTop5, exactTop1: top1, recall: inTop5 ? 1 : 0, reasr, referenceAsr, best,
+  });
+  const lines = recoverTable([
+    run('a', 0, true, true, 1, 0), run('a', 1, true, true, 1, 0), run('a', 2, false, true, 0.5, 0.6),
+    run('b', 0, false, true, 0.9, null), run('b', 1, false, false, 0.9, null), run('b', 2, false, false, 0.9, null),
+  ]);
+  // a: top 1 on 2 of 3 seeds, top 5 on all, mean REASR 0.83; b: top 5 on 1 of 3, REASR 0.9; the reference fired once of the 3 runs that had one
+  assert.ok(lines.includes('| recover | 1/2 | 1/2 | 0.67 ± 0.52 | 1/2 | 1/3 | 6 |'), lines.join('\n'));
+  assert.ok(lines.includes('| a | 0: `Zuma\\|5` 1.00 ✓; 1: `Zuma\\|5` 1.00 ✓; 2: `Zuma\\|5` 0.50 |'), lines.join('\n'));
 });
