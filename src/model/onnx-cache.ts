@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ort } from '../engine/onnx-session.js';
 import { createOnnxSession, onnxThreads } from '../engine/onnx-session.js';
 import type { LanguageModel } from './language-model.js';
+import { namedParams } from './params.js';
 import type { HostModel } from './onnx-weights.js';
 import { forgetWeightsHash, hasWeightsHash, hostModel, weightsHash } from './onnx-weights.js';
 import type { OnnxGraphOptions } from './onnx-transformer.js';
@@ -45,8 +46,26 @@ export async function graphBytes(model: LanguageModel, what: string, build: (hos
 
 const sessions = new WeakMap<LanguageModel, Map<string, Promise<ort.InferenceSession>>>();
 
-/** One session per (model, graph, thread count), created on first use. */
+/** The tfjs data ids of a model's weights when its sessions were last looked up (see dropIfAssigned). */
+const seenWeights = new WeakMap<LanguageModel, unknown[]>();
+
+/**
+ * A session holds the weights it was built with. Training in place assigns new values to the model's
+ * tf.Variables, which gives each a new data id: when any id changed since the last lookup, the model's
+ * sessions and weights hash are dropped, so ORT can never compute with stale weights (it once did: the
+ * zoo's learning curves repeated their first evaluation). Comparing ~10 ids per layer costs nothing
+ * beside an ORT run.
+ */
+function dropIfAssigned(model: LanguageModel): void {
+  const ids = namedParams(model.params).map((p) => p.tensor.dataId as unknown);
+  const before = seenWeights.get(model);
+  seenWeights.set(model, ids);
+  if (before && (before.length !== ids.length || before.some((id, i) => id !== ids[i]))) void releaseOnnxSessions(model);
+}
+
+/** One session per (model, graph, thread count), created on first use, rebuilt after the weights are assigned. */
 export function cachedSession(model: LanguageModel, what: string, build: (host: HostModel) => Uint8Array): Promise<ort.InferenceSession> {
+  dropIfAssigned(model);
   let byKey = sessions.get(model);
   if (!byKey) sessions.set(model, (byKey = new Map()));
   const threads = onnxThreads();
@@ -67,9 +86,8 @@ export function forwardSession(model: LanguageModel, options: OnnxGraphOptions):
 }
 
 /**
- * Releases every session of a model and forgets its weights' hash: at the end of a job, and before
- * the next ORT use of a model trained in place (its tf.Variables updated), whose sessions would go on
- * computing with the weights they were built with.
+ * Releases every session of a model and forgets its weights' hash (at the end of a job, or to free
+ * ORT's memory early). Its first part is synchronous: once called, no lookup finds the old sessions.
  */
 export async function releaseOnnxSessions(model: LanguageModel): Promise<void> {
   forgetWeightsHash(model);

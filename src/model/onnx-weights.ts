@@ -19,9 +19,8 @@ const hashes = new WeakMap<LanguageModel, Promise<string>>();
 
 /**
  * The hash of a model object's weights, computed once (it names the cached graphs, so a job whose
- * graphs are on disk never needs the weights on the host). A model whose weights are trained in place
- * (tf.Variables) must call onnx-cache.ts's releaseOnnxSessions before its next ORT use, which forgets
- * the hash; otherwise ORT keeps computing with the weights it first read.
+ * graphs are on disk never needs the weights on the host). onnx-cache.ts forgets it when the weights
+ * are assigned (training in place).
  */
 export function weightsHash(model: LanguageModel): Promise<string> {
   let pending = hashes.get(model);
