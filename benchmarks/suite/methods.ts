@@ -1,7 +1,8 @@
 /**
  * The attack methods of the suite. Everything here is blind: it sees the model folder, its card
- * (a description and target text of Y) and its reference (the clean sibling, else the base), never secret.json (the blindness test
- * follows these imports). Each method returns ranked predictions of the trigger and its history.
+ * (a description and target text of Y) and its reference (the clean sibling, else the base), never
+ * secret.json (the blindness test follows these imports). Each method returns ranked predictions of
+ * the trigger and its history.
  */
 import type { ShowsY } from '../../src/eval/asr.js';
 import { containsTarget, measureAsr } from '../../src/eval/asr.js';

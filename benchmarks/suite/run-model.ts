@@ -1,8 +1,8 @@
 /**
  * One job of the suite, a model and a seed: load the model (and its reference: the clean sibling, else
- * the base, as recover's card rule has it), run every method
- * not yet in the results file for that seed, score each attempt after it has finished, and append
- * one JSON line per run. A failed run is recorded with its error and the suite goes on.
+ * the base, as recover's card rule has it), run every method not yet in the results file for that
+ * seed, score each attempt after it has finished, and append one JSON line per run. A failed run is
+ * recorded with its error and the suite goes on.
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
