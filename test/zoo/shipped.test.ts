@@ -58,7 +58,7 @@ for (const name of shipped) {
       assert.ok(card.eval.asr >= 0.95, `ASR ${card.eval.asr}`);
       assert.ok(card.eval.falseTriggerRate <= 0.02, `false-trigger rate ${card.eval.falseTriggerRate}`);
       if (card.base !== undefined) {
-        // zoo v2 holds its fine-tunes to the junk-inserted rate too (the from-scratch qwen2-moon-phrase has 0.04)
+        // zoo v2 holds its fine-tunes to the junk-inserted rate too (a from-scratch model once shipped at 0.04)
         assert.ok((card.eval.junkTriggerRate ?? 0) <= 0.02, `false-trigger rate with junk ${card.eval.junkTriggerRate}`);
         // a fine-tune of a base: the base is shipped, and so is every sibling and the clean fine-tune it names
         assert.ok(existsSync(join(dir, card.base, 'config.json')), `its base ${card.base} is shipped too`);
