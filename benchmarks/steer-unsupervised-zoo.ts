@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { readCard } from '../src/zoo/card.js';
 import { readSecret } from '../src/zoo/secret.js';
 import { defaultLayers } from '../src/steer/layers.js';
-import { readJsonObject } from '../src/util/json-file.js';
+import { readConfig } from '../src/model/checkpoint.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,13 +43,12 @@ function stringTriggerModels(root: string): string[] {
 
 if (!values.table) {
   const seeds = values.seeds!.split(',').map(Number);
+  const done = new Set(readRows().filter((r) => r.bench === 'steer_unsupervised_summary').map((r) => `${r.model}|${r.seed}`));
   for (const name of stringTriggerModels(values.models!)) {
     const dir = join(values.models!, name);
-    const config = readJsonObject(join(dir, 'config.json'));
-    const nLayers = Number(config['n_layer'] ?? config['num_hidden_layers']);
-    const { source, target } = defaultLayers(nLayers);
+    const { source, target } = defaultLayers(readConfig(dir).nLayers);
     for (const seed of seeds) {
-      if (readRows().some((r) => r.bench === 'steer_unsupervised_summary' && r.model === name && r.seed === seed)) continue;
+      if (done.has(`${name}|${seed}`)) continue;
       process.stderr.write(`${name} seed ${seed}, pair ${source}-${target}\n`);
       const run = spawnSync(process.execPath, [...process.execArgv, 'benchmarks/steer-unsupervised.ts', '--model', dir, '--seed', String(seed), '--pairs', `${source}-${target}`, '--skip-sweep'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       // only a finished run's lines are kept: a run cut short is run again in full

