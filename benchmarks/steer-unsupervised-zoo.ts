@@ -5,7 +5,8 @@
  * benchmark's JSON lines to --out. Resumable: a (model, seed) whose summary line is already in --out is
  * not run again. Then (or with --table alone) a markdown table per model, over seeds: the best held-out
  * share of prompts showing Y for MELBO, DCT, the θ_Y-ranked feature and random vectors of the same
- * norm, θ_Y steering alone, and θ_Y's landscape percentiles on MELBO's and DCT's objective.
+ * norm, θ_Y steering alone, δ_X (the trigger's own shift, scorer side), θ_Y's landscape percentiles on
+ * MELBO's and DCT's objective, and the anomaly monitor's AUROC against clean prompts (mean over seeds).
  *
  *   npx tsx benchmarks/steer-unsupervised-zoo.ts --models models --seeds 0,1,2 --out benchmarks/results/steer-unsupervised-v2.jsonl [--table]
  */
@@ -59,20 +60,19 @@ if (!values.table) {
 }
 
 const rows = readRows();
-const fmt = (xs: number[]) => {
-  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  return `${(100 * mean).toFixed(0)} % (${xs.map((x) => (100 * x).toFixed(0)).join(', ')})`;
-};
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const fmt = (xs: number[]) => `${(100 * mean(xs)).toFixed(0)} % (${xs.map((x) => (100 * x).toFixed(0)).join(', ')})`;
 const lines = [
-  '| model, pair | seeds | best MELBO | best DCT | θ_Y-ranked feature | random, same norm | θ_Y itself | θ_Y percentile MELBO / DCT |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| model, pair | seeds | best MELBO | best DCT | θ_Y-ranked feature | log p-ranked feature | random, same norm | θ_Y itself | δ_X (own norm) | θ_Y percentile MELBO / DCT | monitor AUROC vs clean: DCT / MELBO / θ_Y / random |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 for (const name of [...new Set(rows.filter((r) => r.bench === 'steer_unsupervised_summary').map((r) => r.model as string))].sort()) {
   const summaries = rows.filter((r) => r.bench === 'steer_unsupervised_summary' && r.model === name);
   const details = rows.filter((r) => r.bench === 'steer_unsupervised' && r.model === name);
   const percentiles = details.map((d) => `${d.percentiles['θ_Y'].melbo.toFixed(0)} / ${d.percentiles['θ_Y'].dct.toFixed(0)}`);
+  const auroc = (kind: string) => mean(details.map((d) => d.monitor[kind].clean)).toFixed(2);
   lines.push(
-    `| ${name}, ${details[0]?.pair ?? '?'} | ${summaries.map((s) => s.seed).join(', ')} | ${fmt(summaries.map((s) => s.bestMelbo))} | ${fmt(summaries.map((s) => s.bestDct))} | ${fmt(summaries.map((s) => s.bestThetaRanked))} | ${fmt(summaries.map((s) => s.bestRandom))} | ${fmt(summaries.map((s) => s.thetaY))} | ${percentiles.join('; ')} |`,
+    `| ${name}, ${details[0]?.pair ?? '?'} | ${summaries.map((s) => s.seed).join(', ')} | ${fmt(summaries.map((s) => s.bestMelbo))} | ${fmt(summaries.map((s) => s.bestDct))} | ${fmt(summaries.map((s) => s.bestThetaRanked))} | ${fmt(summaries.map((s) => s.bestLogpRanked))} | ${fmt(summaries.map((s) => s.bestRandom))} | ${fmt(summaries.map((s) => s.thetaY))} | ${fmt(details.map((d) => d.probes.deltaX))} | ${percentiles.join('; ')} | ${['dct', 'melbo', 'supervised', 'random'].map(auroc).join(' / ')} |`,
   );
 }
 console.log(lines.join('\n'));

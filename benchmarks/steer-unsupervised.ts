@@ -3,7 +3,8 @@
  *   dct      trainDct (d_model features per pair, R calibrated), on the 8 optimisation prompts
  *   melbo    trainMelbo on one prompt, at the calibrated R and at the R sweep's knee
  *   random   random vectors of the same norms
- *   θ_Y      the supervised optimised vector (8 prompts + the card's Y), for ranking and the landscape
+ *   θ_Y      the supervised optimised vector (8 prompts + the card's Y; norm ≤ --supervised-relative-R ×
+ *            the residual norm at the source, or ≤ --supervised-R), for ranking and the landscape
  * Scored on the scorer side (reads secret.json: the "shows Y" predicate, the trigger for δ_X and for
  * triggered prompts; the vectors never see it):
  *   - every vector's share of the 8 optimisation prompts showing Y (a screen), then the `top` best
@@ -18,6 +19,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
+import { residualNorm } from '../src/steer/scale.js';
 import { auroc } from '../src/eval/stats.js';
 import type { LanguageModel } from '../src/model/language-model.js';
 import { loadModel } from '../src/model/checkpoint.js';
@@ -47,7 +49,9 @@ const { values } = parseArgs({
     'held-out': { type: 'string', default: '40' },
     top: { type: 'string', default: '12' },
     radii: { type: 'string', default: '1,2,4,8,16,32' },
-    'supervised-R': { type: 'string', default: '16' },
+    // an absolute bound (the from-scratch zoo's runs used 16) replaces the relative one when given
+    'supervised-R': { type: 'string' },
+    'supervised-relative-R': { type: 'string', default: '1' },
     'skip-sweep': { type: 'boolean', default: false },
     // also: DCT steering only the first user tokens (where a prefix trigger's tokens sit), on the default pair
     'trigger-positions': { type: 'boolean', default: false },
@@ -149,7 +153,9 @@ const thetaBySource = new Map<number, Float32Array>();
 /** Every vector of one pair: θ_Y (per source), δ_X (scorer side), DCT, MELBO at the calibrated and swept R, random. */
 async function trainPair(source: number, target: number) {
   if (!thetaBySource.has(source)) {
-    const sup = await optimisedVector(model, train, Y, { R: Number(values['supervised-R']), steps: 100, seed, hook: sourceHook(source) });
+    const R = values['supervised-R'] !== undefined ? Number(values['supervised-R']) : Number(values['supervised-relative-R']) * (await residualNorm(model, train, source));
+    const sup = await optimisedVector(model, train, Y, { R, steps: 100, seed, hook: sourceHook(source) });
+    emit({ bench: 'steer_unsupervised_theta_y', source, R: round(R), seconds: seconds() });
     thetaBySource.set(source, sup.vectors[0]!);
   }
   const thetaY = thetaBySource.get(source)!;

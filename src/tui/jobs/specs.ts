@@ -59,13 +59,13 @@ const steerLabels: Record<SteerMethod, string> = { supervised: 'optimised', unsu
 
 function steerSizes(session: Session, method: SteerMethod): Partial<SteerSpec> {
   const s = session.settings;
-  if (method === 'supervised') return { method: 'optimised', R: s.supervisedRadius ?? 16, steps: s.supervisedSteps ?? defaultOptimisedConfig.steps };
+  if (method === 'supervised') return { method: 'optimised', relativeR: s.supervisedRelativeRadius ?? 1, steps: s.supervisedSteps ?? defaultOptimisedConfig.steps };
   if (method === 'unsupervised') return { method: 'melbo', count: s.vectors, steps: s.vectorSteps, R: s.radius };
   return { ...(session.forms.dct as Partial<SteerSpec>), method: 'dct' };
 }
 
 /**
- * Supervised: the optimised vector (norm ≤ its own radius); unsupervised: MELBO, or DCT with the Steer
+ * Supervised: the optimised vector (norm ≤ a multiple of the residual norm where it goes in); unsupervised: MELBO, or DCT with the Steer
  * stage's DCT form (its features come ranked). Each with δ, so GCG can aim at it.
  */
 export function steerSpec(session: Session, id: string, method: SteerMethod): SteerJobSpec {

@@ -81,7 +81,7 @@ export function SteerScreen({ state, dispatch, width }: { state: AppState; dispa
   const formOpen = state.input === 'form' || state.input === 'form-edit';
   return (
     <Panel title="2 Steer" width={width}>
-      <Text>{truncate(`s supervised (log p(Y), R ${s.supervisedRadius}) · u unsupervised (MELBO: ${s.vectors} × ${s.vectorSteps} steps, R ${s.radius})`, inner)}</Text>
+      <Text>{truncate(`s supervised (log p(Y), R ${s.supervisedRelativeRadius}×‖h‖) · u unsupervised (MELBO: ${s.vectors} × ${s.vectorSteps} steps, R ${s.radius})`, inner)}</Text>
       <Text>{truncate(`d unsupervised (${dctText(session.forms.dct)}; o to change)`, inner)}</Text>
       {formOpen && <FieldForm form="dct" state={state} dispatch={dispatch} defaults={{ features: 'min(512, d_model)', dctR: 'calibrated' }} width={inner} />}
       {steerJobs.slice(-3).map((job) => <ProgressLine key={job.id} job={job} width={inner} />)}

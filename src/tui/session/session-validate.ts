@@ -35,7 +35,7 @@ function checkSettings(src: FieldSource, raw: Json): void {
   const settings = recordField(src, raw, 'settings');
   for (const key of Object.keys(fullSettings)) {
     if (settings[key] === undefined) continue; // sessions from before a setting existed get its default
-    if (key === 'radius' || key === 'supervisedRadius') realField(src, settings, key, { min: 0, max: 1e6 }, undefined, 'settings.');
+    if (key === 'radius' || key === 'supervisedRelativeRadius') realField(src, settings, key, { min: 0, max: 1e6 }, undefined, 'settings.');
     else intField(src, settings, key, { min: key === 'asrEvery' ? 0 : 1, max: 10_000_000 }, undefined, 'settings.');
   }
 }

