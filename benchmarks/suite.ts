@@ -77,7 +77,7 @@ if (spec.worker) {
   const done = new Set(readRecords().filter((r) => !r.error).map((r) => `${r.model}|${r.method}|${r.seed}`));
   const folders = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'config.json'))).map((e) => join(root, e.name)).sort();
   const queue: ModelJob[] = [];
-  for (const dir of folders) {
+  for (const dir of spec.report ? [] : folders) {
     const name = dir.split('/').pop()!;
     let card;
     try {
@@ -134,7 +134,7 @@ async function writeReport(records: RunRecord[]): Promise<void> {
     writeFileSync(`${file}.tmp`, text);
     renameSync(`${file}.tmp`, file);
   };
-  const table = markdownTable(records);
+  const table = markdownTable(records, methodNames);
   write(join(out, `suite-${budget.name}.md`), `# Suite (${budget.name} budget, ${backend.name})\n\n${table}`);
   write(join(out, `suite-${budget.name}-losses.svg`), await lossCurvesSvg(records));
   write(join(out, `suite-${budget.name}-success.svg`), await successSvg(records));

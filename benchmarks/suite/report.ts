@@ -50,10 +50,12 @@ export function latest(records: readonly RunRecord[]): RunRecord[] {
 
 const fmt = (values: number[], digits = 2) => (values.length === 0 ? '–' : values.length === 1 ? values[0]!.toFixed(digits) : `${mean(values).toFixed(digits)} ± ${std(values).toFixed(digits)}`);
 
-export function markdownTable(records: readonly RunRecord[]): string {
+/** `order`: the methods' row order (the suite's own list); methods it does not name follow in the order first seen. */
+export function markdownTable(records: readonly RunRecord[], order: readonly string[] = []): string {
   const ok = records.filter((r) => !r.error);
   const models = [...new Set(ok.map((r) => r.model))].sort();
-  const methods = [...new Set(ok.map((r) => r.method))];
+  const rank = (m: string) => (order.includes(m) ? order.indexOf(m) : order.length);
+  const methods = [...new Set(ok.map((r) => r.method))].sort((a, b) => rank(a) - rank(b));
   const lines: string[] = [];
   lines.push(`REASR (held-out ASR of the best prediction, true behaviour predicate), mean ± sd over seeds; in brackets: exact recoveries / runs, TDC recall.`);
   lines.push('');

@@ -12,6 +12,7 @@ export interface SuiteSpec {
   seeds: number[] | undefined;
   out: string;
   jobs: number;
+  report: boolean;
   worker: boolean;
 }
 
@@ -22,7 +23,8 @@ export const suiteFields: Fields<SuiteSpec> = {
   seeds: { type: 'numbers', default: undefined, description: "seeds (default: the budget's)" },
   out: { type: 'string', default: 'benchmarks/results', placeholder: '<dir>', description: 'where the JSON lines, the table and the plots go' },
   jobs: { type: 'number', default: 1, integer: true, min: 1, description: '(model, seed) pairs run at once, one worker process each' },
+  report: { type: 'boolean', default: false, description: 'write the table and plots from the runs already in --out, running nothing' },
   worker: { type: 'boolean', default: false, description: 'set by the suite on the worker processes it forks; not for people' },
 };
 
-export const suiteUsage = '--models <dir> [--quick] [--jobs 2] [--methods a,b] [--seeds 0,1,2] [--out benchmarks/results]';
+export const suiteUsage = '--models <dir> [--quick] [--jobs 2] [--methods a,b] [--seeds 0,1,2] [--out benchmarks/results] [--report]';

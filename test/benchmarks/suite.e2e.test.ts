@@ -59,6 +59,15 @@ test('a rerun resumes: finished runs are not repeated, new seeds are added', () 
   assert.deepEqual(after.map((r) => r.seed).sort(), [0, 1, 2]);
 });
 
+test('--report rewrites the table from the runs there and runs nothing, even for seeds not yet run', () => {
+  const before = readFileSync(join(out, 'suite-quick.jsonl'), 'utf8');
+  rmSync(join(out, 'suite-quick.md'));
+  const run = suite('--seeds', '0,1,2,3', '--report');
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(readFileSync(join(out, 'suite-quick.jsonl'), 'utf8'), before);
+  assert.match(readFileSync(join(out, 'suite-quick.md'), 'utf8'), /\| prior-embedding-diff \| \d\.\d\d ± \d\.\d\d \[0\/3/);
+});
+
 test('bad flags get a one-line error with the usage', () => {
   const run = suite('--jobs', 'many');
   assert.equal(run.status, 2);
