@@ -164,7 +164,9 @@ export async function trainSteerSet(model: LanguageModel, spec: SteerSpec, y: ()
   const started = performance.now();
   const onEvent = options.onEvent && ((e: JobEvent) => options.onEvent!(e.type === 'progress' ? { ...e, seconds: (performance.now() - started) / 1000 } : e));
   const resolved = await withAbsoluteR(model, spec, prompts, onEvent);
-  const set = await trainers[spec.method as (typeof steerKinds)[number]](model, resolved, prompts, y, { ...options, ...(onEvent && { onEvent }) });
+  const trained = await trainers[spec.method as (typeof steerKinds)[number]](model, resolved, prompts, y, { ...options, ...(onEvent && { onEvent }) });
+  // the file says how its norm was chosen, so that a set made on one model can be remade on another
+  const set = spec.relativeR === undefined ? trained : { ...trained, settings: { ...trained.settings, relativeR: spec.relativeR } };
   return spec.deltas ? withDeltas(model, set, prompts) : set;
 }
 

