@@ -111,10 +111,16 @@ function optimised(ctx: AttackContext): Promise<ChosenVector> {
   return cached(`optimised:${ctx.model.dir}:${ctx.seed}`, async () => ({ kind: 'optimised', set: await steerSet(ctx, { method: 'optimised', prompts: vectorPrompts(ctx), relativeR: 1, steps: 100 }), index: 0 }));
 }
 
-/** MELBO vectors on one clean prompt; the attacker picks the one that elicits Y best (by its own criterion). */
+/**
+ * MELBO vectors on one clean prompt, at the norm DCT's calibration chose for the same model and seed
+ * (random directions at nonlinearity ratio 0.5): MELBO's default R 4 is a few per cent of zoo v2's
+ * residual norm (50-70 after block 2), too small to change what the model does. The attacker picks the
+ * vector that elicits Y best (by its own criterion).
+ */
 function melbo(ctx: AttackContext): Promise<ChosenVector> {
   return cached(`melbo:${ctx.model.dir}:${ctx.seed}`, async () => {
-    const set = await steerSet(ctx, { method: 'melbo', prompts: [ctx.optimise[0]!], count: ctx.budget.melboVectors, steps: ctx.budget.melboSteps });
+    const R = (await dct(ctx)).set.settings['R'] as number;
+    const set = await steerSet(ctx, { method: 'melbo', prompts: [ctx.optimise[0]!], count: ctx.budget.melboVectors, steps: ctx.budget.melboSteps, R });
     const ranked = await scoreBehaviour(ctx.model, set, ctx.optimise, ctx.text, { signal: ctx.signal });
     return { kind: 'melbo', set, index: ranked[0]!.index };
   });
