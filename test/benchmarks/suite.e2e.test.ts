@@ -66,6 +66,9 @@ test('--report rewrites the table from the runs there and runs nothing, even for
   assert.equal(run.status, 0, run.stderr);
   assert.equal(readFileSync(join(out, 'suite-quick.jsonl'), 'utf8'), before);
   assert.match(readFileSync(join(out, 'suite-quick.md'), 'utf8'), /\| prior-embedding-diff \| \d\.\d\d ± \d\.\d\d \[0\/3/);
+  const empty = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'benchmarks', 'suite.ts'), '--models', models, '--out', join(scratch, 'nothing'), '--report'], { encoding: 'utf8' });
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /^triggerfish bench: no runs in .*suite-full\.jsonl to report; run the suite there first/);
 });
 
 test('bad flags get a one-line error with the usage', () => {
