@@ -74,8 +74,9 @@ if (spec.worker) {
 } else {
   const started = performance.now();
   const readRecords = () => (existsSync(results) ? readFileSync(results, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord) : []);
-  if (spec.report && readRecords().length === 0) fail(`no runs in ${results} to report; run the suite there first (without --report)`);
-  const done = new Set(readRecords().filter((r) => !r.error).map((r) => `${r.model}|${r.method}|${r.seed}`));
+  const existing = readRecords();
+  if (spec.report && existing.length === 0) fail(`no runs in ${results} to report; run the suite there first (without --report)`);
+  const done = new Set(existing.filter((r) => !r.error).map((r) => `${r.model}|${r.method}|${r.seed}`));
   const folders = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'config.json'))).map((e) => join(root, e.name)).sort();
   const queue: ModelJob[] = [];
   for (const dir of spec.report ? [] : folders) {

@@ -54,7 +54,10 @@ const fmt = (values: number[], digits = 2) => (values.length === 0 ? '–' : val
 export function markdownTable(records: readonly RunRecord[], order: readonly string[] = []): string {
   const ok = records.filter((r) => !r.error);
   const models = [...new Set(ok.map((r) => r.model))].sort();
-  const rank = (m: string) => (order.includes(m) ? order.indexOf(m) : order.length);
+  const rank = (m: string) => {
+    const i = order.indexOf(m);
+    return i < 0 ? order.length : i;
+  };
   const methods = [...new Set(ok.map((r) => r.method))].sort((a, b) => rank(a) - rank(b));
   const lines: string[] = [];
   lines.push(`REASR (held-out ASR of the best prediction, true behaviour predicate), mean ± sd over seeds; in brackets: exact recoveries / runs, TDC recall.`);
