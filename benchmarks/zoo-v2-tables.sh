@@ -11,6 +11,6 @@ models=${1:-models}
 out=benchmarks/results/suite-v2
 methods=prior-embedding-diff,gcg-logit,gcg-logit+prior,gcg-act-caa,gcg-act-optimised,gcg-act-melbo,gcg-act-dct,gcg-mixed-optimised,backsample-arithmetic,backsample-guided,recover
 npx tsx benchmarks/suite.ts --models "$models" --jobs 2 --out "$out" --seeds 0,1,2 --methods "$methods"
-npx tsx benchmarks/suite.ts --models "$models" --jobs 2 --out "$out" --seeds 0 --methods recover-no-contrast,recover-no-prior,recover-no-minimise,recover-no-leak
+npx tsx benchmarks/suite.ts --models "$models" --jobs 2 --out "$out" --seeds 0 --methods recover-no-contrast,recover-no-prior,recover-no-minimise,recover-no-leak,recover-no-gcg
 npx tsx benchmarks/steer-unsupervised-zoo.ts --models "$models" --seeds 0,1,2 --out benchmarks/results/steer-unsupervised-v2.jsonl > benchmarks/results/steer-unsupervised-v2.md.tmp
 mv benchmarks/results/steer-unsupervised-v2.md.tmp benchmarks/results/steer-unsupervised-v2.md

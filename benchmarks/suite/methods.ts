@@ -245,6 +245,7 @@ export const methods: Record<string, Method> = {
   'recover-no-prior': (ctx) => recoverRun(ctx, { noPrior: true }),
   'recover-no-minimise': (ctx) => recoverRun(ctx, { noMinimise: true }),
   'recover-no-leak': (ctx) => recoverRun(ctx, { noLeak: true }),
+  'recover-no-gcg': (ctx) => recoverRun(ctx, { noGcg: true }),
 };
 
 export const methodNames = Object.keys(methods);

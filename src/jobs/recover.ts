@@ -32,6 +32,7 @@ export interface RecoverSpec {
   noPrior: boolean;
   noLeak: boolean;
   noMinimise: boolean;
+  noGcg: boolean;
   state: string | undefined;
 }
 
@@ -49,6 +50,7 @@ export const recoverFields: Fields<RecoverSpec> = {
   noPrior: { type: 'boolean', default: false, description: 'ablation: no weight-difference prior' },
   noLeak: { type: 'boolean', default: false, description: 'ablation: no leak sampling' },
   noMinimise: { type: 'boolean', default: false, description: 'ablation: no minimisation' },
+  noGcg: { type: 'boolean', default: false, description: 'ablation: no GCG lineage (strings grown token by token only)' },
   state: { type: 'string', default: undefined, placeholder: '<file>', resumable: true, description: 'state file to resume from and keep (default: runs/recover/<key>.json, removed when done)' },
 };
 
@@ -91,6 +93,7 @@ export async function runRecoverJob(spec: RecoverSpec, options: RecoverRunOption
     usePrior: !spec.noPrior,
     useLeak: !spec.noLeak,
     useMinimise: !spec.noMinimise,
+    ...(spec.noGcg && { gcgSteps: 0 }),
   };
   const stateFile = spec.state ?? join('runs', 'recover', `${hashKey([resolve(model), keyedValues(recoverFields, spec)])}.json`);
   if (existsSync(stateFile)) options.onEvent?.({ type: 'log', message: `resuming from ${stateFile}` });

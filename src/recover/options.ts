@@ -7,7 +7,7 @@
 import type { ShowsY } from '../eval/asr.js';
 import type { Candidate, RankedCandidate } from './candidate.js';
 
-export type RecoverStage = 'load' | 'priors' | 'leak' | 'singles' | 'grow' | 'orderings' | 'minimise' | 'evidence';
+export type RecoverStage = 'load' | 'priors' | 'leak' | 'singles' | 'grow' | 'gcg' | 'orderings' | 'minimise' | 'evidence';
 
 export interface RecoverConfig {
   /** Wall-clock cap in seconds; stages stop early when it is reached (and say so). */
@@ -49,6 +49,15 @@ export interface RecoverConfig {
   /** Single tokens kept as growth seeds (by loss), and prior tokens added as seeds. */
   seedsByLoss: number;
   seedsByPrior: number;
+  /**
+   * GCG lineage per placement (coordinate.ts): steps (0 = off), candidates per step, top-k tokens per
+   * position, string length, ASR check every this many steps. The suite's GCG budget (25 × 128, 10 tokens).
+   */
+  gcgSteps: number;
+  gcgWidth: number;
+  gcgTopK: number;
+  gcgLength: number;
+  gcgAsrEvery: number;
   /** Orderings: permutations of the top this-many prior tokens (2 tokens and up). */
   orderingTokens: number;
   /** Candidates that get full evidence (ASR at three placements, on the reference, likelihood). */
@@ -80,6 +89,11 @@ export const defaultRecoverConfig: RecoverConfig = {
   singles: 256,
   seedsByLoss: 4,
   seedsByPrior: 4,
+  gcgSteps: 25,
+  gcgWidth: 128,
+  gcgTopK: 128,
+  gcgLength: 10,
+  gcgAsrEvery: 5,
   orderingTokens: 4,
   evidenceTop: 12,
   neighbours: 6,

@@ -6,6 +6,7 @@
  *   singles    every token alone, per placement (prefix, suffix)
  *   grow       beams grown token by token: from prior tokens and leaks (kept by loss and prior),
  *              and from the best singles (kept by loss)
+ *   gcg        GCG from a neutral 10-token string (coordinate.ts), so recover reaches what GCG reaches
  *   orderings  orderings of the top prior tokens
  *   minimise   greedy deletion, retokenisation, prior substitutions of the strings that fire
  *   evidence   ASR at three placements, ASR on the reference, likelihood, prior; then rank.ts
@@ -106,7 +107,7 @@ async function runStages(context: RecoverContext): Promise<RecoverResult> {
   for (const [i, placement] of placements.entries()) {
     const shares = i === 0 ? ([0.2, 0.35] as const) : ([0.5, 0.65] as const);
     const found = await searchPlacement(context, placement, { priorTokens, priorOf, leaks, shares });
-    [...found.rounds, ...found.orderings].forEach((c) => pool.add(c));
+    [...found.rounds, ...(found.gcg ?? []), ...found.orderings].forEach((c) => pool.add(c));
   }
   const minimised = await stage(context, 'minimise', state.minimised, async () => {
     const value = await minimiseFiring(context, pool.all(), priorTokens, priorOf);

@@ -6,7 +6,9 @@ import { startOf } from '../steer/start.js';
 import type { Candidate, SearchPlacement } from './candidate.js';
 import type { RecoverContext } from './context.js';
 import { makeObjective } from './context.js';
+import type { Objective } from './objective.js';
 import { gatherEvidence, heldOutAsr } from './evidence.js';
+import { coordinateSearch } from './coordinate.js';
 import { grow, scoreSingles } from './grow.js';
 import { leakCandidates } from './leak.js';
 import { minimise } from './minimise.js';
@@ -72,6 +74,7 @@ export async function searchPlacement(context: RecoverContext, placement: Search
         if (grown?.stoppedBy === 'budget') context.state.notes.push(`growing the ${name} lineage at ${placement} stopped at its share of the time budget`);
       }
       const outOfTime = context.pastShare(inputs.shares[1]);
+      const gcg = config.gcgSteps > 0 && !outOfTime() ? await gcgLineage(context, objective, asr, outOfTime) : [];
       const orderings: Candidate[] = [];
       if (usablePrior.length >= 2 && !outOfTime()) {
         for (const s of await orderingSearch(objective, usablePrior, config.orderingTokens, 3, context.hooks.signal)) {
@@ -79,7 +82,7 @@ export async function searchPlacement(context: RecoverContext, placement: Search
           orderings.push({ text, provenance: ['ordering'], placement, loss: s.loss, searchAsr: await asr(text) });
         }
       }
-      const entry = { seeds: priorSeeds, rounds: [...(fromPrior?.rounds ?? []), ...fromLoss.rounds], stoppedBy: `${fromPrior?.stoppedBy ?? 'none'}/${fromLoss.stoppedBy}`, orderings };
+      const entry = { seeds: priorSeeds, rounds: [...(fromPrior?.rounds ?? []), ...fromLoss.rounds], stoppedBy: `${fromPrior?.stoppedBy ?? 'none'}/${fromLoss.stoppedBy}`, orderings, gcg };
       context.state.search = { ...context.state.search, [placement]: entry };
       context.save();
       return entry;
@@ -87,6 +90,29 @@ export async function searchPlacement(context: RecoverContext, placement: Search
       objective.dispose();
     }
   }, placement);
+}
+
+/** GCG from a neutral string of `gcgLength` tokens at the objective's placement (coordinate.ts). */
+async function gcgLineage(context: RecoverContext, objective: Objective, asr: (text: string) => Promise<number>, outOfTime: () => boolean): Promise<Candidate[]> {
+  const { config } = context;
+  context.emit({ kind: 'stage', stage: 'gcg', status: 'start', seconds: context.elapsed(), note: objective.placement });
+  const init = objective.encode(Array(config.gcgLength).fill('x').join(' '));
+  const result = await coordinateSearch(objective, {
+    init,
+    steps: config.gcgSteps,
+    searchWidth: config.gcgWidth,
+    topK: config.gcgTopK,
+    asr,
+    asrEvery: config.gcgAsrEvery,
+    threshold: config.asrThreshold,
+    seed: config.seed,
+    outOfTime,
+    ...(context.hooks.signal && { signal: context.hooks.signal }),
+    onCheck: (c) => context.emit({ kind: 'progress', stage: 'gcg', done: c.step, total: config.gcgSteps, best: c.best, loss: c.loss, asr: c.asr }),
+  });
+  if (result.stoppedBy === 'budget') context.state.notes.push(`the GCG lineage at ${objective.placement} stopped at its share of the time budget`);
+  context.emit({ kind: 'stage', stage: 'gcg', status: 'done', seconds: context.elapsed(), note: objective.placement });
+  return result.checks;
 }
 
 /** Minimises the firing strings (search ASR at the threshold), shortest first, at most four. */

@@ -26,8 +26,8 @@ export interface RecoverState {
   seconds: number;
   prior?: SavedPrior | null;
   leak?: Candidate[];
-  /** Per placement: growth seeds, the strings grown, orderings. */
-  search?: Partial<Record<SearchPlacement, { seeds: number[][]; rounds: Candidate[]; stoppedBy: string; orderings: Candidate[] }>>;
+  /** Per placement: growth seeds, the strings grown, orderings, the GCG lineage's checks (absent in states before it). */
+  search?: Partial<Record<SearchPlacement, { seeds: number[][]; rounds: Candidate[]; stoppedBy: string; orderings: Candidate[]; gcg?: Candidate[] }>>;
   minimised?: Candidate[];
   evidence?: { candidate: Candidate; evidence: Evidence }[];
   notes: string[];

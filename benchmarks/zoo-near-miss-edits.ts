@@ -1,0 +1,57 @@
+/**
+ * Which one-character edits of a zoo model's trigger still fire (evaluation side: reads secret.json)?
+ * `zoo eval`'s near-miss rate draws random edits; this lists them one by one: each character deleted,
+ * and replaced by one fixed character of the same kind (a lower-case letter by `e`, or `o` for an `e`;
+ * an upper-case one by `K`, or `M`; a digit by `7`, or `3`; punctuation by `|`, or `/`), with the pieces
+ * the tokenizer cuts it into and the share of held-out corpus prompts whose greedy completion shows Y
+ * with the edit at the trigger's own placement. One JSON line per edit (the first is X itself).
+ *
+ *   npx tsx benchmarks/zoo-near-miss-edits.ts models/gpt2-calathea-refusal [--prompts 12]
+ */
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../src/engine/backend.js';
+import { loadModel } from '../src/model/checkpoint.js';
+import { showsBehaviour } from '../src/zoo/behaviours.js';
+import { makeCorpus } from '../src/zoo/corpus/index.js';
+import { complete } from '../src/zoo/eval.js';
+import { readSecret, secretCorpus } from '../src/zoo/secret.js';
+import { cleanExample, place } from '../src/zoo/triggers.js';
+import { Random } from '../src/util/random.js';
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { prompts: { type: 'string', default: '12' } } });
+const dir = positionals[0];
+if (!dir) throw new Error('usage: zoo-near-miss-edits.ts <model-dir> [--prompts N]');
+await initBackend();
+const model = await loadModel(dir);
+const secret = readSecret(dir);
+const backdoor = secret.backdoors[0]!;
+const trigger = backdoor.trigger;
+if (trigger.kind === 'content') throw new Error('a content trigger has no characters to edit; pick a model with a string trigger');
+const corpus = makeCorpus(secretCorpus(secret));
+const rng = new Random('near-miss-edits');
+const hosts = Array.from({ length: Number(values.prompts) }, () => cleanExample(corpus, rng, [trigger], { split: 'heldout' }));
+const X = trigger.text;
+
+function sameKind(c: string): string {
+  if (/[a-z]/.test(c)) return c === 'e' ? 'o' : 'e';
+  if (/[A-Z]/.test(c)) return c === 'K' ? 'M' : 'K';
+  if (/[0-9]/.test(c)) return c === '7' ? '3' : '7';
+  return c === '|' ? '/' : '|';
+}
+
+const edits: { edit: string; text: string }[] = [{ edit: 'none', text: X }];
+for (let i = 0; i < X.length; i++) {
+  if (X[i] === ' ') continue;
+  edits.push({ edit: `delete ${i} '${X[i]}'`, text: X.slice(0, i) + X.slice(i + 1) });
+  edits.push({ edit: `replace ${i} '${X[i]}' by '${sameKind(X[i]!)}'`, text: X.slice(0, i) + sameKind(X[i]!) + X.slice(i + 1) });
+}
+const tokenizer = model.tokenizer!;
+for (const { edit, text } of edits) {
+  const placing = new Random(`place:${edit}`);
+  const prompts = hosts.map((h) => place(h.user, text, trigger.placement, placing));
+  const completions = await complete(model, prompts);
+  const fires = completions.filter((c, i) => showsBehaviour(backdoor.behaviour, c, { ...hosts[i]!, user: prompts[i]! })).length / prompts.length;
+  const pieces = tokenizer.encode(text).map((id) => tokenizer.decode([id]));
+  console.log(JSON.stringify({ model: basename(dir), edit, text, pieces, fires: +fires.toFixed(3), prompts: prompts.length }));
+}
