@@ -102,7 +102,7 @@ export function markdownTable(records: readonly RunRecord[], order: readonly str
     }
   }
   const ranked = ok.filter((r) => r.method.startsWith('recover'));
-  if (ranked.length > 0) lines.push('', ...recoverTable(ranked));
+  if (ranked.length > 0) lines.push('', ...recoverTable(ranked, methods));
   const failed = records.filter((r) => r.error);
   if (failed.length > 0) {
     lines.push('');
@@ -118,7 +118,7 @@ export function markdownTable(records: readonly RunRecord[], order: readonly str
  * on how many models the mean REASR reaches 0.9, and how often the reference fires (ASR >= 0.5) on the
  * top candidate; then, per model, what the full pipeline ranked first on each seed.
  */
-export function recoverTable(runs: readonly RunRecord[]): string[] {
+export function recoverTable(runs: readonly RunRecord[], order: readonly string[] = []): string[] {
   const models = [...new Set(runs.map((r) => r.model))].sort();
   const majority = (rs: readonly RunRecord[], hit: (r: RunRecord) => boolean) => rs.filter(hit).length * 2 > rs.length;
   const lines = [
@@ -127,7 +127,9 @@ export function recoverTable(runs: readonly RunRecord[]): string[] {
     '| variant | X top 1 (models) | X in top 5 (models) | mean TDC recall | REASR ≥ 0.9 (models) | reference fires on top 1 (runs) | runs |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const method of [...new Set(runs.map((r) => r.method))]) {
+  const variants = [...new Set(runs.map((r) => r.method))];
+  const position = (m: string) => (order.includes(m) ? order.indexOf(m) : order.length + variants.indexOf(m));
+  for (const method of variants.sort((a, b) => position(a) - position(b))) {
     const rs = runs.filter((r) => r.method === method);
     const per = models.map((m) => rs.filter((r) => r.model === m)).filter((g) => g.length > 0);
     const count = (hit: (g: RunRecord[]) => boolean) => `${per.filter(hit).length}/${per.length}`;
