@@ -11,11 +11,11 @@
  *   minimise   greedy deletion, retokenisation, prior substitutions of the strings that fire
  *   evidence   ASR at three placements, ASR on the reference, likelihood, prior; then rank.ts
  * The searches minimise the contrast loss when a reference is used, the logit loss otherwise.
- * Budget shares (of --budget): searching at the prefix ends by 35 % (its prior lineage by 20 %),
- * at the suffix by 65 % (50 %),
+ * Budget shares (of --budget): searching at the prefix ends by 35 % (its prior lineage by 20 %; the
+ * loss lineage, the GCG lineage and orderings by 35 %), at the suffix by 65 % (50 %),
  * minimisation by 80 %; the evidence always covers at least four candidates and then stops adding
  * more at 100 %, so that a run that hits its budget still ends with ranked, measured candidates.
- * Search-time ASR checks use 10 held-out prompts; the evidence uses 20 others (settings).
+ * Search-time ASR checks use 10 held-out prompts; the evidence uses 30 others (settings).
  */
 import { hashKey } from '../util/hash.js';
 import { loadModel } from '../model/checkpoint.js';
