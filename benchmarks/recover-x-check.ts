@@ -12,24 +12,22 @@ import { initBackend } from '../src/engine/backend.js';
 import { inputsFromCard } from '../src/jobs/recover-card.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { disposeModel } from '../src/model/language-model.js';
-import { splitPrompts } from '../src/prompts/clean.js';
 import { heldOutAsr } from '../src/recover/evidence.js';
-import { defaultRecoverConfig } from '../src/recover/options.js';
+import { defaultRecoverConfig, recoverPrompts } from '../src/recover/options.js';
 import { readSecret } from '../src/zoo/secret.js';
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) throw new Error('usage: recover-x-check.ts <model-dir> [<model-dir> …]');
 await initBackend();
-const { heldOut } = splitPrompts();
-const { searchPrompts, heldOutPrompts } = defaultRecoverConfig;
+const prompts = recoverPrompts(defaultRecoverConfig);
 for (const dir of dirs) {
   const trigger = readSecret(dir).backdoors[0]!.trigger;
   if (trigger.kind === 'content') continue;
   const inputs = inputsFromCard({ model: dir });
   const model = await loadModel(dir);
   const check = { shows: inputs.shows!, maxNewTokens: model.tokenizer!.encode(inputs.target).length + 8 };
-  const search = { ...check, prompts: heldOut.slice(0, searchPrompts) };
-  const evidence = { ...check, prompts: heldOut.slice(searchPrompts, searchPrompts + heldOutPrompts) };
+  const search = { ...check, prompts: prompts.search };
+  const evidence = { ...check, prompts: prompts.evidence };
   const asr: Record<string, { search: number; evidence: number }> = {};
   for (const placement of ['prefix', 'suffix', 'inside'] as const) {
     asr[placement] = { search: await heldOutAsr(model, trigger.text, placement, search), evidence: +(await heldOutAsr(model, trigger.text, placement, evidence)).toFixed(3) };

@@ -19,7 +19,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
-import { residualNorm } from '../src/steer/scale.js';
+import { relativeRadius } from '../src/steer/scale.js';
 import { auroc } from '../src/eval/stats.js';
 import type { LanguageModel } from '../src/model/language-model.js';
 import { loadModel } from '../src/model/checkpoint.js';
@@ -153,7 +153,7 @@ const thetaBySource = new Map<number, Float32Array>();
 /** Every vector of one pair: θ_Y (per source), δ_X (scorer side), DCT, MELBO at the calibrated and swept R, random. */
 async function trainPair(source: number, target: number) {
   if (!thetaBySource.has(source)) {
-    const R = values['supervised-R'] !== undefined ? Number(values['supervised-R']) : Number(values['supervised-relative-R']) * (await residualNorm(model, train, source));
+    const R = values['supervised-R'] !== undefined ? Number(values['supervised-R']) : (await relativeRadius(model, train, source, Number(values['supervised-relative-R']))).R;
     const sup = await optimisedVector(model, train, Y, { R, steps: 100, seed, hook: sourceHook(source) });
     emit({ bench: 'steer_unsupervised_theta_y', source, R: round(R), seconds: seconds() });
     thetaBySource.set(source, sup.vectors[0]!);

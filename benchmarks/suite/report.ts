@@ -50,15 +50,20 @@ export function latest(records: readonly RunRecord[]): RunRecord[] {
 
 const fmt = (values: number[], digits = 2) => (values.length === 0 ? '–' : values.length === 1 ? values[0]!.toFixed(digits) : `${mean(values).toFixed(digits)} ± ${std(values).toFixed(digits)}`);
 
-/** `order`: the methods' row order (the suite's own list); methods it does not name follow in the order first seen. */
-export function markdownTable(records: readonly RunRecord[], order: readonly string[] = []): string {
-  const ok = records.filter((r) => !r.error);
-  const models = [...new Set(ok.map((r) => r.model))].sort();
+/** The distinct methods of `runs` in `order` (the suite's own list); methods it does not name follow in the order first seen. */
+function methodsInOrder(runs: readonly RunRecord[], order: readonly string[]): string[] {
   const rank = (m: string) => {
     const i = order.indexOf(m);
     return i < 0 ? order.length : i;
   };
-  const methods = [...new Set(ok.map((r) => r.method))].sort((a, b) => rank(a) - rank(b));
+  return [...new Set(runs.map((r) => r.method))].sort((a, b) => rank(a) - rank(b));
+}
+
+/** `order`: the methods' row order (see methodsInOrder). */
+export function markdownTable(records: readonly RunRecord[], order: readonly string[] = []): string {
+  const ok = records.filter((r) => !r.error);
+  const models = [...new Set(ok.map((r) => r.model))].sort();
+  const methods = methodsInOrder(ok, order);
   const lines: string[] = [];
   lines.push(`REASR (held-out ASR of the best prediction, true behaviour predicate), mean ± sd over seeds; in brackets: exact recoveries / runs, TDC recall.`);
   lines.push('');
@@ -127,9 +132,7 @@ export function recoverTable(runs: readonly RunRecord[], order: readonly string[
     '| variant | X top 1 (models) | X in top 5 (models) | mean TDC recall | REASR ≥ 0.9 (models) | reference fires on top 1 (runs) | runs |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const variants = [...new Set(runs.map((r) => r.method))];
-  const position = (m: string) => (order.includes(m) ? order.indexOf(m) : order.length + variants.indexOf(m));
-  for (const method of variants.sort((a, b) => position(a) - position(b))) {
+  for (const method of methodsInOrder(runs, order)) {
     const rs = runs.filter((r) => r.method === method);
     const per = models.map((m) => rs.filter((r) => r.model === m)).filter((g) => g.length > 0);
     const count = (hit: (g: RunRecord[]) => boolean) => `${per.filter(hit).length}/${per.length}`;

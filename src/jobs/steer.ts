@@ -14,7 +14,7 @@ import {
   measureDeltas, optimisedVector, randomVectors, saveVectorSet, scoreBehaviour, sourceHook, trainMelbo, defaultDctConfig, trainDct,
 } from '../steer/index.js';
 import type { DctVariant } from '../steer/dct-fit.js';
-import { residualNorm } from '../steer/scale.js';
+import { relativeRadius } from '../steer/scale.js';
 import type { JobEvent, RunOptions } from './common.js';
 import { openModel, requireModelDir, requireY } from './common.js';
 import type { Fields } from './fields.js';
@@ -151,8 +151,7 @@ async function withAbsoluteR(model: LanguageModel, spec: SteerSpec, prompts: rea
   if (spec.relativeR === undefined) return spec;
   if (spec.method === 'dct' || spec.method === 'caa') throw new BadInputError(`--relative-R does not apply to ${spec.method} (DCT calibrates its own norm: --dct-R; CAA's norm is the mean difference's)`);
   const source = spec.source ?? defaultLayers(model.config.nLayers).source;
-  const norm = await residualNorm(model, prompts, source);
-  const R = spec.relativeR * norm;
+  const { R, norm } = await relativeRadius(model, prompts, source, spec.relativeR);
   onEvent?.({ type: 'log', message: `R ${R.toFixed(2)} = ${spec.relativeR} × the residual norm ${norm.toFixed(2)} after layer ${source}` });
   return { ...spec, R };
 }

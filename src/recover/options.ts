@@ -5,6 +5,7 @@
  * the same inputs and seed give the same candidates whenever the cap is not reached.
  */
 import type { ShowsY } from '../eval/asr.js';
+import { splitPrompts } from '../prompts/clean.js';
 import type { Candidate, RankedCandidate } from './candidate.js';
 
 export type RecoverStage = 'load' | 'priors' | 'leak' | 'singles' | 'grow' | 'gcg' | 'orderings' | 'minimise' | 'evidence';
@@ -99,6 +100,16 @@ export const defaultRecoverConfig: RecoverConfig = {
   neighbours: 6,
   seed: 0,
 };
+
+/** The built-in prompts each part of a run uses: the loss's, the searches' ASR checks', the evidence's (never seen by the searches). */
+export function recoverPrompts(config: Pick<RecoverConfig, 'optimisePrompts' | 'searchPrompts' | 'heldOutPrompts'>): { optimise: string[]; search: string[]; evidence: string[] } {
+  const { optimise, heldOut } = splitPrompts();
+  return {
+    optimise: optimise.slice(0, config.optimisePrompts),
+    search: heldOut.slice(0, config.searchPrompts),
+    evidence: heldOut.slice(config.searchPrompts, config.searchPrompts + config.heldOutPrompts),
+  };
+}
 
 export interface RecoverOptions {
   /** The suspect model's folder. */

@@ -21,7 +21,6 @@ import { hashKey } from '../util/hash.js';
 import { loadModel } from '../model/checkpoint.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { disposeModel } from '../model/language-model.js';
-import { splitPrompts } from '../prompts/clean.js';
 import type { SearchPlacement } from './candidate.js';
 import { CandidatePool } from './candidate.js';
 import type { RecoverContext, RecoverHooks } from './context.js';
@@ -29,7 +28,7 @@ import { stage } from './context.js';
 import type { AsrCheck } from './evidence.js';
 import { resolveInputs } from './inputs.js';
 import type { RecoverConfig, RecoverEvent, RecoverOptions, RecoverResult } from './options.js';
-import { defaultRecoverConfig } from './options.js';
+import { defaultRecoverConfig, recoverPrompts } from './options.js';
 import { rankCandidates, reportedTrigger } from './rank.js';
 import { computePrior } from './run-priors.js';
 import { gatherAll, minimiseFiring, runLeak, searchPlacement } from './stages.js';
@@ -58,7 +57,7 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
   const siblings: LanguageModel[] = [];
   try {
     if (reference && config.usePrior) for (const dir of inputs.siblings) siblings.push(await loadModel(dir, { tokenizer: false }));
-    const { optimise, heldOut } = splitPrompts();
+    const prompts = recoverPrompts(config);
     const maxNewTokens = suspect.tokenizer!.encode(inputs.yText).length + 8;
     const check = (prompts: string[]): AsrCheck => ({ prompts, shows: inputs.shows, maxNewTokens, ...(hooks.signal && { signal: hooks.signal }) });
     const context: RecoverContext = {
@@ -67,9 +66,9 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
       suspect,
       reference,
       siblings,
-      optimise: optimise.slice(0, config.optimisePrompts),
-      searchCheck: check(heldOut.slice(0, config.searchPrompts)),
-      evidenceCheck: check(heldOut.slice(config.searchPrompts, config.searchPrompts + config.heldOutPrompts)),
+      optimise: prompts.optimise,
+      searchCheck: check(prompts.search),
+      evidenceCheck: check(prompts.evidence),
       state,
       save,
       outOfTime: () => elapsed() > config.budgetSeconds,

@@ -2,6 +2,7 @@
  * The search stages of recover, each over the shared context: leak sampling, the two growth lineages
  * and orderings at one placement, minimisation of the strings that fire, and the evidence.
  */
+import { initStringOf } from '../gcg/config.js';
 import { startOf } from '../steer/start.js';
 import type { Candidate, SearchPlacement } from './candidate.js';
 import type { RecoverContext } from './context.js';
@@ -96,7 +97,7 @@ export async function searchPlacement(context: RecoverContext, placement: Search
 async function gcgLineage(context: RecoverContext, objective: Objective, asr: (text: string) => Promise<number>, outOfTime: () => boolean): Promise<Candidate[]> {
   const { config } = context;
   context.emit({ kind: 'stage', stage: 'gcg', status: 'start', seconds: context.elapsed(), note: objective.placement });
-  const init = objective.encode(Array(config.gcgLength).fill('x').join(' '));
+  const init = objective.encode(initStringOf(config.gcgLength));
   const result = await coordinateSearch(objective, {
     init,
     steps: config.gcgSteps,

@@ -21,3 +21,9 @@ export async function residualNorm(model: LanguageModel, prompts: PromptInput, s
   for (const s of states) sum += Math.hypot(...s);
   return sum / states.length;
 }
+
+/** R = `multiple` × the residual norm at `source` on these prompts (steer --relative-R), with the norm it came from. */
+export async function relativeRadius(model: LanguageModel, prompts: PromptInput, source: number, multiple: number): Promise<{ R: number; norm: number }> {
+  const norm = await residualNorm(model, prompts, source);
+  return { R: multiple * norm, norm };
+}
