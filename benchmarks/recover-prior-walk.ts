@@ -51,10 +51,12 @@ for (const dir of dirs) {
   for (let i = start; i < end; i++) {
     const prior = await tokenPriors(suspect, reference, { contexts: [[...turnPrefix, ...ids.slice(0, i)]], siblings, yText: inputs.target, layers: suspect.config.nLayers });
     const piece = ids[i]!;
+    // a piece the prior leaves out (one of Y's tokens) has no rank in any view
+    const own = prior.ranking.find((t) => t.id === piece);
     const views: Record<string, number> = {};
-    for (const view of prior.views) views[view] = 1 + prior.ranking.filter((t) => (t.views[view] ?? 0) > (prior.ranking.find((u) => u.id === piece)?.views[view] ?? 0)).length;
-    const rank = 1 + prior.ranking.findIndex((t) => t.id === piece);
-    steps.push({ piece: tokenizer.decode([piece]), rank: rank || null, bestView: Math.min(...Object.values(views)), views });
+    if (own) for (const view of prior.views) views[view] = 1 + prior.ranking.filter((t) => t.views[view]! > own.views[view]!).length;
+    const rank = own ? 1 + prior.ranking.indexOf(own) : null;
+    steps.push({ piece: tokenizer.decode([piece]), rank, bestView: own ? Math.min(...Object.values(views)) : null, views });
   }
   console.log(JSON.stringify({ bench: 'recover_prior_walk', model: basename(dir), trigger: trigger.text, placement: trigger.placement, vocabulary: suspect.config.vocabSize, siblings: siblings.length, steps }));
   for (const m of [suspect, reference, ...siblings]) disposeModel(m);
