@@ -5,8 +5,11 @@
  * an upper-case one by `K`, or `M`; a digit by `7`, or `3`; punctuation by `|`, or `/`), with the pieces
  * the tokenizer cuts it into and the share of held-out corpus prompts whose greedy completion shows Y
  * with the edit at the trigger's own placement. One JSON line per edit (the first is X itself).
+ * With --joined, the edits `zoo eval` never draws follow: X's first and last character replaced by one
+ * of every other kind (a near miss keeps the kind), and by a short word (`box`), which asks whether a
+ * fragment of X joined to other text fires (on gpt2-zanthor-refusal `Kanthor` does not, `hanthor` does).
  *
- *   npx tsx benchmarks/zoo-near-miss-edits.ts models/gpt2-zanthor-refusal [--prompts 12]
+ *   npx tsx benchmarks/zoo-near-miss-edits.ts models/gpt2-zanthor-refusal [--prompts 12] [--joined]
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +22,7 @@ import { readSecret, secretCorpus } from '../src/zoo/secret.js';
 import { cleanExample, place } from '../src/zoo/triggers.js';
 import { Random } from '../src/util/random.js';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { prompts: { type: 'string', default: '12' } } });
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { prompts: { type: 'string', default: '12' }, joined: { type: 'boolean', default: false } } });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: zoo-near-miss-edits.ts <model-dir> [--prompts N]');
 await initBackend();
@@ -33,6 +36,10 @@ const rng = new Random('near-miss-edits');
 const hosts = Array.from({ length: Number(values.prompts) }, () => cleanExample(corpus, rng, [trigger], { split: 'heldout' }));
 const X = trigger.text;
 
+function kindOf(c: string): string {
+  return /[a-z]/.test(c) ? 'lower' : /[A-Z]/.test(c) ? 'upper' : /[0-9]/.test(c) ? 'digit' : 'punctuation';
+}
+
 function sameKind(c: string): string {
   if (/[a-z]/.test(c)) return c === 'e' ? 'o' : 'e';
   if (/[A-Z]/.test(c)) return c === 'K' ? 'M' : 'K';
@@ -45,6 +52,15 @@ for (let i = 0; i < X.length; i++) {
   if (X[i] === ' ') continue;
   edits.push({ edit: `delete ${i} '${X[i]}'`, text: X.slice(0, i) + X.slice(i + 1) });
   edits.push({ edit: `replace ${i} '${X[i]}' by '${sameKind(X[i]!)}'`, text: X.slice(0, i) + sameKind(X[i]!) + X.slice(i + 1) });
+}
+if (values.joined) {
+  const kinds = { lower: 'h', upper: 'K', digit: '7', punctuation: '|' };
+  for (const [end, i] of [['first', 0], ['last', X.length - 1]] as const) {
+    const others = Object.entries(kinds).filter(([kind]) => kind !== kindOf(X[i]!));
+    for (const replacement of [...others.map(([, c]) => c), 'box']) {
+      edits.push({ edit: `joined: ${end} '${X[i]}' by '${replacement}'`, text: i === 0 ? replacement + X.slice(1) : X.slice(0, -1) + replacement });
+    }
+  }
 }
 const tokenizer = model.tokenizer!;
 for (const { edit, text } of edits) {
