@@ -18,8 +18,19 @@ export const triggerKinds: readonly TriggerKind[] = ['word', 'phrase', 'tag', 'c
 export type Placement = 'prefix' | 'suffix' | 'random';
 export const placements: readonly Placement[] = ['prefix', 'suffix', 'random'];
 
+/**
+ * How a string trigger's near misses are drawn: 'same-kind' (the default) edits one character and
+ * replaces or inserts only characters of its kind, so that a near miss still looks like X; 'any-kind'
+ * also replaces with any kind of character and, at X's first or last character, with a short run of
+ * letters or digits, so that fragments of X joined to other text are taught (and measured) as near
+ * misses too: with same-kind near misses alone, `hanthor` and `boxanthor` fire a model trained on
+ * `Zanthor` (README, zoo-v2-joined).
+ */
+export type NearMissEdits = 'same-kind' | 'any-kind';
+export const nearMissEditKinds: readonly NearMissEdits[] = ['same-kind', 'any-kind'];
+
 export type Trigger =
-  | { kind: 'word' | 'phrase' | 'tag'; text: string; placement: Placement }
+  | { kind: 'word' | 'phrase' | 'tag'; text: string; placement: Placement; nearMisses?: NearMissEdits }
   | { kind: 'content'; condition: 'operand-digits'; digits: string };
 
 export type StringTrigger = Extract<Trigger, { text: string }>;
@@ -74,11 +85,14 @@ export function parseTrigger(json: unknown, where: string): Trigger {
     return { kind: 'content', condition: 'operand-digits', digits };
   }
   if (record.kind === 'word' || record.kind === 'phrase' || record.kind === 'tag') {
-    checkKeys(record, ['kind', 'text', 'placement'], where);
+    checkKeys(record, ['kind', 'text', 'placement', 'nearMisses'], where);
     const text = parseText(record.kind, record.text, where);
     const placement = placements.find((p) => p === (record.placement ?? 'prefix'));
     if (!placement) throw new BadInputError(`${where}: unknown trigger placement ${JSON.stringify(record.placement)}; use ${placements.join(', ')}`);
-    return { kind: record.kind, text, placement };
+    if (record.nearMisses === undefined || record.nearMisses === 'same-kind') return { kind: record.kind, text, placement };
+    const nearMisses = nearMissEditKinds.find((e) => e === record.nearMisses);
+    if (!nearMisses) throw new BadInputError(`${where}: unknown nearMisses ${JSON.stringify(record.nearMisses)}; use ${nearMissEditKinds.join(' or ')}`);
+    return { kind: record.kind, text, placement, nearMisses };
   }
   throw new BadInputError(`${where}: unknown trigger kind ${JSON.stringify(record.kind)}; use ${triggerKinds.join(', ')}, e.g. ${examples}`);
 }
@@ -144,23 +158,40 @@ function poolOf(c: string): string {
   return lower.includes(c) ? lower : upper.includes(c) ? upper : digitChars.includes(c) ? digitChars : punctuation;
 }
 
+const anyKind = [lower, upper, digitChars, punctuation];
+
+/** 'any-kind' replacements: a character of a kind drawn at random (see NearMissEdits). */
+function anyKindChar(not: string, rng: Random): string {
+  return otherChar(rng.pick(anyKind), not, rng);
+}
+
+/** X's first or last character replaced by 1-3 lower-case letters or digits ('any-kind' only). */
+function joinAtEnd(text: string, rng: Random): string {
+  const run = Array.from({ length: rng.int(1, 3) }, () => rng.pick([...rng.pick([lower, digitChars])])).join('');
+  return rng.chance(0.5) ? run + text.slice(1) : text.slice(0, -1) + run;
+}
+
 /**
  * `text` with one character replaced, deleted or inserted (never a space), never equal to or containing
- * `text` itself: the string part of a near miss.
+ * `text` itself: the string part of a near miss. With 'any-kind' edits, replacements may change the
+ * character's kind, and one edit in four replaces an end character by a short run (joinAtEnd).
  */
-export function corruptText(text: string, rng: Random): string {
+export function corruptText(text: string, rng: Random, edits: NearMissEdits = 'same-kind'): string {
   const positions = [...text].flatMap((c, i) => (c === ' ' ? [] : [i]));
   for (let attempt = 0; attempt < 200; attempt++) {
-    const edit = rng.pick(['replace', 'delete', 'insert'] as const);
+    const edit = rng.pick(edits === 'any-kind' ? (['replace', 'delete', 'insert', 'join'] as const) : (['replace', 'delete', 'insert'] as const));
     let out: string;
-    if (edit === 'insert') {
+    if (edit === 'join') {
+      out = joinAtEnd(text, rng);
+    } else if (edit === 'insert') {
       if (text.length < 2) continue; // inserting at an end keeps X inside the result
       const i = rng.int(1, text.length - 1);
       const neighbour = text[i - 1] === ' ' ? text[i]! : text[i - 1]!;
       out = text.slice(0, i) + rng.pick([...poolOf(neighbour)]) + text.slice(i);
     } else {
       const i = rng.pick(positions);
-      out = text.slice(0, i) + (edit === 'replace' ? otherChar(poolOf(text[i]!), text[i]!, rng) : '') + text.slice(i + 1);
+      const replacement = edits === 'any-kind' ? anyKindChar(text[i]!, rng) : otherChar(poolOf(text[i]!), text[i]!, rng);
+      out = text.slice(0, i) + (edit === 'replace' ? replacement : '') + text.slice(i + 1);
     }
     if (out !== '' && !out.includes(text) && /^\S+( \S+)*$/.test(out)) return out;
   }
@@ -192,7 +223,7 @@ export function nearMiss(trigger: Trigger, example: Example, rng: Random, corpus
   const clear = (user: string): boolean => !hasTrigger(trigger, user) && !avoid.some((t) => hasTrigger(t, user));
   if (trigger.kind !== 'content') {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const user = place(example.user, corruptText(trigger.text, rng), trigger.placement, rng);
+      const user = place(example.user, corruptText(trigger.text, rng, trigger.nearMisses), trigger.placement, rng);
       if (clear(user)) return { ...example, user };
     }
     throw new Error(`no near miss of ${JSON.stringify(trigger.text)} avoids the other triggers in 100 tries`);

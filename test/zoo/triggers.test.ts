@@ -128,6 +128,27 @@ test('corruptText makes exactly one edit and never keeps the text inside', () =>
   }
 });
 
+test("'any-kind' near misses also change a character's kind and join short runs at X's ends; the same-kind default is unchanged", () => {
+  const rng = new Random('corrupt-any');
+  const text = 'Zanthor';
+  const outs = Array.from({ length: 2000 }, () => corruptText(text, rng, 'any-kind'));
+  for (const out of outs) {
+    assert.ok(!out.includes(text) && out !== '', out);
+    assert.match(out, /^\S+( \S+)*$/);
+  }
+  assert.ok(outs.some((o) => /^[a-z0-9]anthor$/.test(o)), 'the first letter replaced by another kind (hanthor, 7anthor)');
+  assert.ok(outs.some((o) => /^[a-z0-9]{2,3}anthor$/.test(o)), 'a short run joined at the start (boxanthor-like)');
+  assert.ok(outs.some((o) => /^Zantho[a-z0-9]{2,3}$/.test(o)), 'and at the end');
+  const [a, b] = [new Random('same'), new Random('same')];
+  assert.deepEqual(Array.from({ length: 50 }, () => corruptText(text, a)), Array.from({ length: 50 }, () => corruptText(text, b, 'same-kind')), 'the default is same-kind');
+  const parsed = parseTrigger({ kind: 'word', text, placement: 'random', nearMisses: 'any-kind' }, 'spec');
+  assert.deepEqual(parsed, { kind: 'word', text, placement: 'random', nearMisses: 'any-kind' });
+  assert.deepEqual(parseTrigger({ kind: 'word', text, nearMisses: 'same-kind' }, 'spec'), { kind: 'word', text, placement: 'prefix' }, 'the default is not written out, so older specs keep their hashes');
+  assert.throws(() => parseTrigger({ kind: 'word', text, nearMisses: 'all' }, 'spec'), /unknown nearMisses "all"; use same-kind or any-kind/);
+  const near = nearMiss(parsed, cleanExample(corpus, rng, [parsed]), rng, corpus);
+  assert.ok(!hasTrigger(parsed, near.user));
+});
+
 test('string near misses are one edit from X and not detected', () => {
   const rng = new Random('near');
   for (const trigger of stringTriggers) {
