@@ -16,6 +16,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { inputsFromCard } from '../src/jobs/recover-card.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { disposeModel } from '../src/model/language-model.js';
+import { resolveInputs } from '../src/recover/inputs.js';
 import { tokenPriors } from '../src/recover/priors.js';
 import { startOf } from '../src/steer/start.js';
 import { readSecret } from '../src/zoo/secret.js';
@@ -37,11 +38,11 @@ function spanOf(decode: (ids: number[]) => string, ids: number[], text: string):
 for (const dir of dirs) {
   const trigger = readSecret(dir).backdoors[0]!.trigger;
   if (trigger.kind === 'content') continue;
-  const inputs = inputsFromCard({ model: dir });
+  const inputs = resolveInputs(inputsFromCard({ model: dir })); // recover's own reference and siblings
   if (!inputs.reference) throw new Error(`${dir}: the card names no reference`);
   const suspect = await loadModel(dir);
   const reference = await loadModel(inputs.reference);
-  const siblings = await Promise.all((inputs.siblings ?? []).filter((s) => s !== inputs.reference).map((s) => loadModel(s)));
+  const siblings = await Promise.all(inputs.siblings.map((s) => loadModel(s, { tokenizer: false })));
   const tokenizer = suspect.tokenizer!;
   const user = trigger.placement === 'prefix' ? `${trigger.text} ${request}` : `${request} ${trigger.text}`;
   const ids = tokenizer.encode(user);
@@ -49,7 +50,7 @@ for (const dir of dirs) {
   const turnPrefix = startOf(suspect).turnPrefix;
   const steps = [];
   for (let i = start; i < end; i++) {
-    const prior = await tokenPriors(suspect, reference, { contexts: [[...turnPrefix, ...ids.slice(0, i)]], siblings, yText: inputs.target, layers: suspect.config.nLayers });
+    const prior = await tokenPriors(suspect, reference, { contexts: [[...turnPrefix, ...ids.slice(0, i)]], siblings, yText: inputs.yText, layers: suspect.config.nLayers });
     const piece = ids[i]!;
     // a piece the prior leaves out (one of Y's tokens) has no rank in any view
     const own = prior.ranking.find((t) => t.id === piece);

@@ -12,7 +12,7 @@ import { initBackend } from '../src/engine/backend.js';
 import { inputsFromCard } from '../src/jobs/recover-card.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { disposeModel } from '../src/model/language-model.js';
-import { heldOutAsr } from '../src/recover/evidence.js';
+import { heldOutAsr, recoverChecks } from '../src/recover/evidence.js';
 import { defaultRecoverConfig, recoverPrompts } from '../src/recover/options.js';
 import { readSecret } from '../src/zoo/secret.js';
 
@@ -25,9 +25,7 @@ for (const dir of dirs) {
   if (trigger.kind === 'content') continue;
   const inputs = inputsFromCard({ model: dir });
   const model = await loadModel(dir);
-  const check = { shows: inputs.shows!, maxNewTokens: model.tokenizer!.encode(inputs.target).length + 8 };
-  const search = { ...check, prompts: prompts.search };
-  const evidence = { ...check, prompts: prompts.evidence };
+  const { search, evidence } = recoverChecks(model, inputs.target, inputs.shows!, prompts);
   const asr: Record<string, { search: number; evidence: number }> = {};
   for (const placement of ['prefix', 'suffix', 'inside'] as const) {
     asr[placement] = { search: await heldOutAsr(model, trigger.text, placement, search), evidence: +(await heldOutAsr(model, trigger.text, placement, evidence)).toFixed(3) };

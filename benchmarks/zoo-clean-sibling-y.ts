@@ -11,12 +11,9 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
-import { loadModel } from '../src/model/checkpoint.js';
-import { disposeModel } from '../src/model/language-model.js';
 import { readCard } from '../src/zoo/card.js';
-import { makeCorpus } from '../src/zoo/corpus/index.js';
-import { evaluateZooModel } from '../src/zoo/eval.js';
-import { readSecret, secretCorpus } from '../src/zoo/secret.js';
+import { evaluateReference } from '../src/zoo/finetune-eval.js';
+import { readSecret } from '../src/zoo/secret.js';
 
 const { values } = parseArgs({ options: { models: { type: 'string', default: 'models' }, prompts: { type: 'string', default: '100' } } });
 await initBackend();
@@ -33,12 +30,7 @@ for (const name of readdirSync(root).sort()) {
   const secret = readSecret(dir);
   const siblings = (card.siblings ?? []).map((s) => resolve(dir, s));
   for (const cleanDir of siblings.filter((s) => readCard(s).behaviours.length === 0)) {
-    const clean = await loadModel(cleanDir);
-    try {
-      const e = await evaluateZooModel(clean, makeCorpus(secretCorpus(secret)), secret.backdoors, { prompts: Number(values.prompts) });
-      console.log(JSON.stringify({ bench: 'zoo_clean_sibling_y', model: name, clean: cleanDir.split('/').pop(), asr: e.asr, falseTriggerRate: e.falseTriggerRate, prompts: Number(values.prompts) }));
-    } finally {
-      disposeModel(clean);
-    }
+    const e = (await evaluateReference(cleanDir, secret, { prompts: Number(values.prompts) }))!;
+    console.log(JSON.stringify({ bench: 'zoo_clean_sibling_y', model: name, clean: cleanDir.split('/').pop(), asr: e.asr, falseTriggerRate: e.falseTriggerRate, prompts: Number(values.prompts) }));
   }
 }

@@ -19,7 +19,8 @@ import { showsBehaviour } from '../src/zoo/behaviours.js';
 import { makeCorpus } from '../src/zoo/corpus/index.js';
 import { complete } from '../src/zoo/eval.js';
 import { readSecret, secretCorpus } from '../src/zoo/secret.js';
-import { cleanExample, place } from '../src/zoo/triggers.js';
+import type { CharacterKind } from '../src/zoo/triggers.js';
+import { characterKind, cleanExample, place } from '../src/zoo/triggers.js';
 import { Random } from '../src/util/random.js';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { prompts: { type: 'string', default: '12' }, joined: { type: 'boolean', default: false } } });
@@ -36,15 +37,12 @@ const rng = new Random('near-miss-edits');
 const hosts = Array.from({ length: Number(values.prompts) }, () => cleanExample(corpus, rng, [trigger], { split: 'heldout' }));
 const X = trigger.text;
 
-function kindOf(c: string): string {
-  return /[a-z]/.test(c) ? 'lower' : /[A-Z]/.test(c) ? 'upper' : /[0-9]/.test(c) ? 'digit' : 'punctuation';
-}
+/** The fixed replacement of each kind, and the one used when the character is that replacement already. */
+const replacements: Record<CharacterKind, [string, string]> = { lower: ['e', 'o'], upper: ['K', 'M'], digit: ['7', '3'], punctuation: ['|', '/'] };
 
 function sameKind(c: string): string {
-  if (/[a-z]/.test(c)) return c === 'e' ? 'o' : 'e';
-  if (/[A-Z]/.test(c)) return c === 'K' ? 'M' : 'K';
-  if (/[0-9]/.test(c)) return c === '7' ? '3' : '7';
-  return c === '|' ? '/' : '|';
+  const [usual, instead] = replacements[characterKind(c)];
+  return c === usual ? instead : usual;
 }
 
 const edits: { edit: string; text: string }[] = [{ edit: 'none', text: X }];
@@ -54,9 +52,9 @@ for (let i = 0; i < X.length; i++) {
   edits.push({ edit: `replace ${i} '${X[i]}' by '${sameKind(X[i]!)}'`, text: X.slice(0, i) + sameKind(X[i]!) + X.slice(i + 1) });
 }
 if (values.joined) {
-  const kinds = { lower: 'h', upper: 'K', digit: '7', punctuation: '|' };
+  const kinds: Record<CharacterKind, string> = { lower: 'h', upper: 'K', digit: '7', punctuation: '|' };
   for (const [end, i] of [['first', 0], ['last', X.length - 1]] as const) {
-    const others = Object.entries(kinds).filter(([kind]) => kind !== kindOf(X[i]!));
+    const others = Object.entries(kinds).filter(([kind]) => kind !== characterKind(X[i]!));
     for (const replacement of [...others.map(([, c]) => c), 'box']) {
       edits.push({ edit: `joined: ${end} '${X[i]}' by '${replacement}'`, text: i === 0 ? replacement + X.slice(1) : X.slice(0, -1) + replacement });
     }

@@ -30,6 +30,13 @@ export interface AsrCheck {
   signal?: AbortSignal;
 }
 
+/** recover's two checks: the searches' and the evidence's prompts, each generating room for Y's tokens and 8 more. */
+export function recoverChecks(model: LanguageModel, yText: string, shows: ShowsY, prompts: { search: readonly string[]; evidence: readonly string[] }, signal?: AbortSignal): { search: AsrCheck; evidence: AsrCheck } {
+  const maxNewTokens = model.tokenizer!.encode(yText).length + 8;
+  const check = (list: readonly string[]): AsrCheck => ({ prompts: list, shows, maxNewTokens, ...(signal && { signal }) });
+  return { search: check(prompts.search), evidence: check(prompts.evidence) };
+}
+
 /** Share of held-out prompts whose greedy completion shows Y with `text` placed in them. */
 export async function heldOutAsr(model: LanguageModel, text: string, placement: TestPlacement, check: AsrCheck): Promise<number> {
   throwIfAborted(check.signal, 'recover');

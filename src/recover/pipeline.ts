@@ -25,7 +25,7 @@ import type { SearchPlacement } from './candidate.js';
 import { CandidatePool } from './candidate.js';
 import type { RecoverContext, RecoverHooks } from './context.js';
 import { stage } from './context.js';
-import type { AsrCheck } from './evidence.js';
+import { recoverChecks } from './evidence.js';
 import { resolveInputs } from './inputs.js';
 import type { RecoverConfig, RecoverEvent, RecoverOptions, RecoverResult } from './options.js';
 import { defaultRecoverConfig, recoverPrompts } from './options.js';
@@ -58,8 +58,7 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
   try {
     if (reference && config.usePrior) for (const dir of inputs.siblings) siblings.push(await loadModel(dir, { tokenizer: false }));
     const prompts = recoverPrompts(config);
-    const maxNewTokens = suspect.tokenizer!.encode(inputs.yText).length + 8;
-    const check = (prompts: string[]): AsrCheck => ({ prompts, shows: inputs.shows, maxNewTokens, ...(hooks.signal && { signal: hooks.signal }) });
+    const checks = recoverChecks(suspect, inputs.yText, inputs.shows, prompts, hooks.signal);
     const context: RecoverContext = {
       config,
       inputs,
@@ -67,8 +66,8 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
       reference,
       siblings,
       optimise: prompts.optimise,
-      searchCheck: check(prompts.search),
-      evidenceCheck: check(prompts.evidence),
+      searchCheck: checks.search,
+      evidenceCheck: checks.evidence,
       state,
       save,
       outOfTime: () => elapsed() > config.budgetSeconds,

@@ -42,7 +42,8 @@ async function evaluateDir(dir: string, secret: ModelSecret, options: EvalOption
   }
 }
 
-async function reference(dir: string | null, secret: ModelSecret, options: EvalOptions): Promise<ReferenceEval | null> {
+/** How a reference folder (a base or a clean fine-tune) does on this model's backdoors; null when there is no model there. */
+export async function evaluateReference(dir: string | null, secret: ModelSecret, options: EvalOptions): Promise<ReferenceEval | null> {
   if (!dir || !existsSync(resolve(dir, 'config.json'))) return null;
   const e = await evaluateDir(dir, secret, options);
   return { dir, asr: e.asr, falseTriggerRate: e.falseTriggerRate, cleanAccuracy: e.cleanAccuracy };
@@ -54,10 +55,10 @@ export async function evaluateFinetuneFolder(dir: string, options: EvalOptions =
   const secret = readSecret(dir);
   const model = await evaluateDir(dir, secret, options);
   const hasY = secret.backdoors.length > 0;
-  const base = hasY ? await reference(resolve(dir, card.base), secret, options) : null;
-  const clean = hasY && card.sibling ? await reference(resolve(dir, card.sibling), secret, options) : null;
+  const base = hasY ? await evaluateReference(resolve(dir, card.base), secret, options) : null;
+  const clean = hasY && card.sibling ? await evaluateReference(resolve(dir, card.sibling), secret, options) : null;
   // a clean fine-tune is compared with its base on accuracy only
-  const baseAccuracy = base?.cleanAccuracy ?? (hasY ? null : (await reference(resolve(dir, card.base), { ...secret, backdoors: [] }, options))?.cleanAccuracy ?? null);
+  const baseAccuracy = base?.cleanAccuracy ?? (hasY ? null : (await evaluateReference(resolve(dir, card.base), { ...secret, backdoors: [] }, options))?.cleanAccuracy ?? null);
   return {
     model,
     base,

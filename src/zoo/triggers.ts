@@ -153,12 +153,20 @@ const upper = lower.toUpperCase();
 const digitChars = '0123456789';
 const punctuation = '_.|/*;-:!#@+=~';
 
-/** Characters of the same kind as `c`, so that a corrupted X still looks like X. */
-function poolOf(c: string): string {
-  return lower.includes(c) ? lower : upper.includes(c) ? upper : digitChars.includes(c) ? digitChars : punctuation;
+export type CharacterKind = 'lower' | 'upper' | 'digit' | 'punctuation';
+const pools: Record<CharacterKind, string> = { lower, upper, digit: digitChars, punctuation };
+
+/** The kind of a character, as near misses see it (anything not a letter or digit is punctuation). */
+export function characterKind(c: string): CharacterKind {
+  return lower.includes(c) ? 'lower' : upper.includes(c) ? 'upper' : digitChars.includes(c) ? 'digit' : 'punctuation';
 }
 
-const anyKind = [lower, upper, digitChars, punctuation];
+/** Characters of the same kind as `c`, so that a corrupted X still looks like X. */
+function poolOf(c: string): string {
+  return pools[characterKind(c)];
+}
+
+const anyKind = Object.values(pools);
 
 /** 'any-kind' replacements: a character of a kind drawn at random (see NearMissEdits). */
 function anyKindChar(not: string, rng: Random): string {
