@@ -246,6 +246,7 @@ export const methods: Record<string, Method> = {
   'recover-no-minimise': (ctx) => recoverRun(ctx, { noMinimise: true }),
   'recover-no-leak': (ctx) => recoverRun(ctx, { noLeak: true }),
   'recover-no-gcg': (ctx) => recoverRun(ctx, { noGcg: true }),
+  'recover-no-reassemble': (ctx) => recoverRun(ctx, { noReassemble: true }),
 };
 
 export const methodNames = Object.keys(methods);

@@ -25,7 +25,7 @@ export const recoverCommand: Command = {
   usage: 'triggerfish recover --model <dir> [--reference <dir>] [--target "Y"] [--budget 10m] [--json]',
   help: [
     'Y and the reference come from the card (its clean sibling, else its base) unless given; --siblings adds fine-tunes',
-    'of the same base for z-scoring the prior. Ablations: --no-contrast --no-prior --no-leak --no-minimise --no-gcg.',
+    'of the same base for z-scoring the prior. Ablations: --no-contrast --no-prior --no-leak --no-minimise --no-gcg --no-reassemble.',
   ].join('\n'),
   get options() {
     return { ...jsonOption, ...flagsOf(recoverFields) };

@@ -33,6 +33,7 @@ export interface RecoverSpec {
   noLeak: boolean;
   noMinimise: boolean;
   noGcg: boolean;
+  noReassemble: boolean;
   state: string | undefined;
 }
 
@@ -51,6 +52,7 @@ export const recoverFields: Fields<RecoverSpec> = {
   noLeak: { type: 'boolean', default: false, description: 'ablation: no leak sampling' },
   noMinimise: { type: 'boolean', default: false, description: 'ablation: no minimisation' },
   noGcg: { type: 'boolean', default: false, description: 'ablation: no GCG lineage (strings grown token by token only)' },
+  noReassemble: { type: 'boolean', default: false, description: 'ablation: no reassembly of the pieces the firing strings share' },
   state: { type: 'string', default: undefined, placeholder: '<file>', resumable: true, description: 'state file to resume from and keep (default: runs/recover/<key>.json, removed when done)' },
 };
 
@@ -93,6 +95,7 @@ export async function runRecoverJob(spec: RecoverSpec, options: RecoverRunOption
     usePrior: !spec.noPrior,
     useLeak: !spec.noLeak,
     useMinimise: !spec.noMinimise,
+    useReassemble: !spec.noReassemble,
     ...(spec.noGcg && { gcgSteps: 0 }),
   };
   const stateFile = spec.state ?? join('runs', 'recover', `${hashKey([resolve(model), keyedValues(recoverFields, spec)])}.json`);

@@ -3,7 +3,7 @@
  * one entry with both origins, so the report says every way it was reached.
  */
 
-export type Provenance = 'prior' | 'leak' | 'single' | 'grow' | 'gcg' | 'ordering' | 'minimise' | 'substitute';
+export type Provenance = 'prior' | 'leak' | 'single' | 'grow' | 'gcg' | 'ordering' | 'reassemble' | 'minimise' | 'substitute';
 
 export type SearchPlacement = 'prefix' | 'suffix';
 export type TestPlacement = SearchPlacement | 'inside';

@@ -8,7 +8,7 @@ import type { ShowsY } from '../eval/asr.js';
 import { splitPrompts } from '../prompts/clean.js';
 import type { Candidate, RankedCandidate } from './candidate.js';
 
-export type RecoverStage = 'load' | 'priors' | 'leak' | 'singles' | 'grow' | 'gcg' | 'orderings' | 'minimise' | 'evidence';
+export type RecoverStage = 'load' | 'priors' | 'leak' | 'singles' | 'grow' | 'gcg' | 'orderings' | 'reassemble' | 'minimise' | 'evidence';
 
 export interface RecoverConfig {
   /** Wall-clock cap in seconds; stages stop early when it is reached (and say so). */
@@ -34,6 +34,7 @@ export interface RecoverConfig {
   usePrior: boolean;
   useLeak: boolean;
   useMinimise: boolean;
+  useReassemble: boolean;
   /** Layers the prior reads (hidden_states 1..priorLayers). */
   priorLayers: number;
   /** Leak sampling: turns per temperature, per model. */
@@ -61,6 +62,17 @@ export interface RecoverConfig {
   gcgAsrEvery: number;
   /** Orderings: permutations of the top this-many prior tokens (2 tokens and up). */
   orderingTokens: number;
+  /**
+   * Reassembly (reassemble.ts): the pieces of strings whose search ASR reaches `reassembleMinAsr`,
+   * this many tokens (the ones most lineages wrote), every ordering up to `reassembleLength` tokens
+   * scored (7 and 5: 3619 strings, ~15 s on gpt2-base at one placement); the `reassemblePool`
+   * lowest-loss strings, shortest first, get `reassembleChecks` ASR checks per placement.
+   */
+  reassembleTokens: number;
+  reassembleLength: number;
+  reassembleMinAsr: number;
+  reassemblePool: number;
+  reassembleChecks: number;
   /** Candidates that get full evidence (ASR at three placements, on the reference, likelihood). */
   evidenceTop: number;
   /** One-character edits measured per candidate firing at ≥ τ/2 (its neighbourhood; 0 = none). */
@@ -80,6 +92,7 @@ export const defaultRecoverConfig: RecoverConfig = {
   usePrior: true,
   useLeak: true,
   useMinimise: true,
+  useReassemble: true,
   priorLayers: 2,
   leakSamples: 48,
   leakTemperatures: [0.7, 1, 1.3],
@@ -96,6 +109,11 @@ export const defaultRecoverConfig: RecoverConfig = {
   gcgLength: 10,
   gcgAsrEvery: 5,
   orderingTokens: 4,
+  reassembleTokens: 7,
+  reassembleLength: 5,
+  reassembleMinAsr: 0.5,
+  reassemblePool: 30,
+  reassembleChecks: 8,
   evidenceTop: 12,
   neighbours: 6,
   seed: 0,

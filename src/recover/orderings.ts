@@ -7,11 +7,12 @@ import { throwIfAborted } from '../errors.js';
 import type { Scored } from './grow.js';
 import type { Objective } from './objective.js';
 
-/** All ordered arrangements of 2..tokens.length distinct items of `tokens`. */
-export function arrangements(tokens: readonly number[]): number[][] {
+/** All ordered arrangements of 2..maxLength (default: all) distinct items of `tokens`. */
+export function arrangements(tokens: readonly number[], maxLength = tokens.length): number[][] {
   const out: number[][] = [];
   const extend = (prefix: number[], rest: number[]) => {
     if (prefix.length >= 2) out.push(prefix);
+    if (prefix.length >= maxLength) return;
     rest.forEach((t, i) => extend([...prefix, t], [...rest.slice(0, i), ...rest.slice(i + 1)]));
   };
   extend([], tokens.slice());

@@ -8,12 +8,13 @@
  *              and from the best singles (kept by loss)
  *   gcg        GCG from a neutral 10-token string (coordinate.ts), so recover reaches what GCG reaches
  *   orderings  orderings of the top prior tokens
+ *   reassemble orderings of the pieces that the firing strings of several lineages share
  *   minimise   greedy deletion, retokenisation, prior substitutions of the strings that fire
  *   evidence   ASR at three placements, ASR on the reference, likelihood, prior; then rank.ts
  * The searches minimise the contrast loss when a reference is used, the logit loss otherwise.
  * Budget shares (of --budget): searching at the prefix ends by 35 % (its prior lineage by 20 %; the
  * loss lineage, the GCG lineage and orderings by 35 %), at the suffix by 65 % (50 %),
- * minimisation by 80 %; the evidence always covers at least four candidates and then stops adding
+ * reassembly by 75 %, minimisation by 80 %; the evidence always covers at least four candidates and then stops adding
  * more at 100 %, so that a run that hits its budget still ends with ranked, measured candidates.
  * Search-time ASR checks use 10 held-out prompts; the evidence uses 30 others (settings).
  */
@@ -31,7 +32,7 @@ import type { RecoverConfig, RecoverEvent, RecoverOptions, RecoverResult } from 
 import { defaultRecoverConfig, recoverPrompts } from './options.js';
 import { rankCandidates, reportedTrigger } from './rank.js';
 import { computePrior } from './run-priors.js';
-import { gatherAll, minimiseFiring, runLeak, searchPlacement } from './stages.js';
+import { gatherAll, minimiseFiring, reassembleFound, runLeak, searchPlacement } from './stages.js';
 import { freshState, loadRecoverState, saveRecoverState } from './state.js';
 
 export type { RecoverContext, RecoverHooks } from './context.js';
@@ -107,6 +108,13 @@ async function runStages(context: RecoverContext): Promise<RecoverResult> {
     const found = await searchPlacement(context, placement, { priorTokens, priorOf, leaks, shares });
     [...found.rounds, ...(found.gcg ?? []), ...found.orderings].forEach((c) => pool.add(c));
   }
+  const reassembled = await stage(context, 'reassemble', state.reassembled, async () => {
+    const value = await reassembleFound(context, pool.all());
+    state.reassembled = value;
+    context.save();
+    return value;
+  }, '', config.useReassemble ? undefined : { why: 'turned off', value: [] });
+  reassembled.forEach((c) => pool.add(c));
   const minimised = await stage(context, 'minimise', state.minimised, async () => {
     const value = await minimiseFiring(context, pool.all(), priorTokens, priorOf);
     state.minimised = value;

@@ -14,6 +14,7 @@ import { grow, scoreSingles } from './grow.js';
 import { leakCandidates } from './leak.js';
 import { minimise } from './minimise.js';
 import { orderingSearch } from './orderings.js';
+import { consensusTokens, reassemble } from './reassemble.js';
 import { stage } from './context.js';
 
 export async function runLeak(context: RecoverContext): Promise<Candidate[]> {
@@ -116,6 +117,43 @@ async function gcgLineage(context: RecoverContext, objective: Objective, asr: (t
   return result.checks;
 }
 
+/**
+ * Reassembly at both placements from the pieces the searches agree on (reassemble.ts); ends by 75 %
+ * of the budget. The tokens are gathered per placement, because a suffix string's first piece
+ * carries its leading space.
+ */
+export async function reassembleFound(context: RecoverContext, all: readonly Candidate[]): Promise<Candidate[]> {
+  const { config } = context;
+  const out: Candidate[] = [];
+  const outOfTime = context.pastShare(0.75);
+  for (const placement of ['prefix', 'suffix'] as const) {
+    if (outOfTime()) {
+      context.state.notes.push(`reassembly stopped at its share of the time budget before ${placement}`);
+      break;
+    }
+    const objective = makeObjective(context, placement);
+    try {
+      const gathered = consensusTokens(all, config.reassembleMinAsr, (text) => objective.encode(text), (id) => objective.usable[id] === 1).slice(0, config.reassembleTokens);
+      if (gathered.length === 0) continue;
+      const found = await reassemble(objective, gathered.map((t) => t.id), {
+        minAsr: config.reassembleMinAsr,
+        tokens: config.reassembleTokens,
+        maxLength: config.reassembleLength,
+        pool: config.reassemblePool,
+        checks: config.reassembleChecks,
+        asr: (text) => heldOutAsr(context.suspect, text, placement, context.searchCheck),
+        ...(context.hooks.signal && { signal: context.hooks.signal }),
+      });
+      out.push(...found);
+      const best = found.reduce<Candidate | null>((b, c) => (b === null || (c.searchAsr ?? 0) > (b.searchAsr ?? 0) ? c : b), null);
+      context.emit({ kind: 'progress', stage: 'reassemble', done: placement === 'prefix' ? 1 : 2, total: 2, ...(best && { best: best.text, asr: best.searchAsr ?? 0, loss: best.loss ?? 0 }) });
+    } finally {
+      objective.dispose();
+    }
+  }
+  return out;
+}
+
 /** Minimises the firing strings (search ASR at the threshold), shortest first, at most four. */
 export async function minimiseFiring(context: RecoverContext, all: readonly Candidate[], priorTokens: readonly number[], priorOf: (ids: readonly number[]) => number): Promise<Candidate[]> {
   const { config } = context;
@@ -149,9 +187,14 @@ export async function minimiseFiring(context: RecoverContext, all: readonly Cand
   return out;
 }
 
-/** Evidence for the most promising candidates: firing first, then by search ASR, loss and length. */
+/**
+ * Evidence for the most promising candidates: the minimised strings that fire first (each the shortest
+ * form of a lineage's result, and unscored by the loss, so that the order below would put them after
+ * every scored string of the same ASR), then by search ASR, loss and length.
+ */
 export async function gatherAll(context: RecoverContext, all: readonly Candidate[], priorOf: (ids: readonly number[]) => number) {
-  const promising = [...all].sort((a, b) => (b.searchAsr ?? -1) - (a.searchAsr ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.text.length - b.text.length);
+  const minimisedFiring = (c: Candidate) => (c.provenance.includes('minimise') && (c.searchAsr ?? 0) >= context.config.asrThreshold ? 0 : 1);
+  const promising = [...all].sort((a, b) => minimisedFiring(a) - minimisedFiring(b) || (b.searchAsr ?? -1) - (a.searchAsr ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.text.length - b.text.length);
   const chosen = promising.slice(0, context.config.evidenceTop);
   const turnPrefix = startOf(context.suspect).turnPrefix;
   const out = [];

@@ -28,6 +28,8 @@ export interface RecoverState {
   leak?: Candidate[];
   /** Per placement: growth seeds, the strings grown, orderings, the GCG lineage's checks (absent in states before it). */
   search?: Partial<Record<SearchPlacement, { seeds: number[][]; rounds: Candidate[]; stoppedBy: string; orderings: Candidate[]; gcg?: Candidate[] }>>;
+  /** Reassembled strings (absent in states before the stage existed, and then run on resume). */
+  reassembled?: Candidate[];
   minimised?: Candidate[];
   evidence?: { candidate: Candidate; evidence: Evidence }[];
   notes: string[];

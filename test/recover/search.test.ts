@@ -91,6 +91,8 @@ test('the pool merges a string found twice', () => {
 
 test('arrangements: every ordering of two tokens and up', () => {
   assert.equal(arrangements([1, 2, 3, 4]).length, 12 + 24 + 24);
+  assert.equal(arrangements([1, 2, 3, 4], 3).length, 12 + 24, 'no longer than asked');
+  assert.equal(arrangements([1, 2, 3, 4, 5, 6, 7], 5).length, 42 + 210 + 840 + 2520);
   assert.ok(arrangements([1, 2, 3]).some((a) => a.join() === '3,1,2'));
 });
 

@@ -12,7 +12,7 @@ import type { FormValue, SessionForms } from './session.js';
 
 export type FormName = keyof SessionForms;
 
-const recoverKeys = ['reference', 'text', 'budget', 'threshold', 'maxTokens', 'siblings', 'seed', 'noContrast', 'noPrior', 'noLeak', 'noMinimise', 'noGcg'] as const;
+const recoverKeys = ['reference', 'text', 'budget', 'threshold', 'maxTokens', 'siblings', 'seed', 'noContrast', 'noPrior', 'noLeak', 'noMinimise', 'noGcg', 'noReassemble'] as const;
 const dctKeys = ['variant', 'features', 'dctR', 'iterations'] as const;
 
 export const formFields: Record<FormName, Record<string, Field>> = {
