@@ -15,10 +15,7 @@ import type { Objective } from './objective.js';
 import { arrangements } from './orderings.js';
 
 export interface ReassembleOptions {
-  /** Strings whose search ASR reaches this are the ones whose pieces are gathered. */
-  minAsr: number;
-  /** Tokens gathered, and the longest ordering scored (7 tokens up to 5 long: 3619 strings). */
-  tokens: number;
+  /** The longest ordering scored (7 tokens up to 5 long: 3619 strings). */
   maxLength: number;
   /** The lowest-loss strings among which the shortest are checked. */
   pool: number;

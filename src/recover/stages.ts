@@ -136,8 +136,6 @@ export async function reassembleFound(context: RecoverContext, all: readonly Can
       const gathered = consensusTokens(all, config.reassembleMinAsr, (text) => objective.encode(text), (id) => objective.usable[id] === 1).slice(0, config.reassembleTokens);
       if (gathered.length === 0) continue;
       const found = await reassemble(objective, gathered.map((t) => t.id), {
-        minAsr: config.reassembleMinAsr,
-        tokens: config.reassembleTokens,
         maxLength: config.reassembleLength,
         pool: config.reassemblePool,
         checks: config.reassembleChecks,

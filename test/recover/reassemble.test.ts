@@ -42,7 +42,7 @@ test('reassembly checks the shortest of the lowest-loss orderings, at most `chec
     checked.push(text);
     return fires(text);
   };
-  const options = { minAsr: 0.5, tokens: 3, maxLength: 3, pool: 15, checks: 5, asr };
+  const options = { maxLength: 3, pool: 15, checks: 5, asr };
   const out = await reassemble(objective, pieces, options);
   assert.equal(out.length, 5);
   assert.deepEqual(out.map((c) => c.text), checked, 'every checked string comes back with its ASR');
