@@ -7,25 +7,18 @@
  *
  *   npx tsx benchmarks/zoo-clean-sibling-y.ts [--models models] [--prompts 100]
  */
-import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
-import { readCard } from '../src/zoo/card.js';
+import { listModelDirs, readCard } from '../src/zoo/card.js';
 import { evaluateReference } from '../src/zoo/finetune-eval.js';
 import { readSecret } from '../src/zoo/secret.js';
 
 const { values } = parseArgs({ options: { models: { type: 'string', default: 'models' }, prompts: { type: 'string', default: '100' } } });
 await initBackend();
-const root = values.models!;
-for (const name of readdirSync(root).sort()) {
-  const dir = join(root, name);
-  let card;
-  try {
-    card = readCard(dir);
-  } catch {
-    continue; // not a model folder
-  }
+for (const dir of listModelDirs(values.models!)) {
+  const name = basename(dir);
+  const card = readCard(dir);
   if (card.behaviours.length === 0 || card.sibling) continue;
   const secret = readSecret(dir);
   const siblings = (card.siblings ?? []).map((s) => resolve(dir, s));

@@ -25,7 +25,7 @@ import { Random } from '../src/util/random.js';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { prompts: { type: 'string', default: '12' }, joined: { type: 'boolean', default: false } } });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: zoo-near-miss-edits.ts <model-dir> [--prompts N]');
+if (!dir) throw new Error('usage: zoo-near-miss-edits.ts <model-dir> [--prompts N] [--joined]');
 await initBackend();
 const model = await loadModel(dir);
 const secret = readSecret(dir);

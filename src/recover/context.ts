@@ -59,6 +59,20 @@ export async function stage<T>(context: RecoverContext, name: RecoverStage, done
   return value;
 }
 
+/** The stages whose whole output is a field of the state. */
+type KeptKey = 'prior' | 'leak' | 'reassembled' | 'minimised' | 'evidence';
+
+/** `stage` for a stage whose output is kept in the state under `key` and saved as soon as it ends. */
+export function keptStage<K extends KeptKey>(context: RecoverContext, name: RecoverStage, key: K, body: () => Promise<Exclude<RecoverState[K], undefined>>, skip?: { why: string; value: Exclude<RecoverState[K], undefined> }): Promise<Exclude<RecoverState[K], undefined>> {
+  const done = context.state[key] as Exclude<RecoverState[K], undefined> | undefined;
+  return stage(context, name, done, async () => {
+    const value = await body();
+    context.state[key] = value;
+    context.save();
+    return value;
+  }, '', skip);
+}
+
 export function makeObjective(context: RecoverContext, placement: SearchPlacement): Objective {
   const { config, reference } = context;
   const contrast = config.useContrast && reference ? { reference, margin: config.contrastMargin, weight: config.contrastWeight } : null;

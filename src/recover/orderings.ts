@@ -19,9 +19,18 @@ export function arrangements(tokens: readonly number[], maxLength = tokens.lengt
   return out;
 }
 
-export async function orderingSearch(objective: Objective, priorTokens: readonly number[], k: number, keep: number, signal?: AbortSignal): Promise<Scored[]> {
-  throwIfAborted(signal, 'recover');
-  const strings = arrangements(priorTokens.slice(0, k)).filter((ids) => objective.stable(ids));
+export interface OrderingOptions {
+  /** The longest ordering (default: all of `tokens`). */
+  maxLength?: number;
+  /** Score each token alone too. */
+  singles?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Every ordering of 2 tokens and up (with `singles`, 1 and up) of `tokens`, scored; the `keep` lowest-loss ones. */
+export async function orderingSearch(objective: Objective, tokens: readonly number[], keep: number, options: OrderingOptions = {}): Promise<Scored[]> {
+  throwIfAborted(options.signal, 'recover');
+  const strings = [...(options.singles ? tokens.map((id) => [id]) : []), ...arrangements(tokens, options.maxLength)].filter((ids) => objective.stable(ids));
   if (strings.length === 0) return [];
   const losses = await objective.score(strings);
   return strings.map((ids, i) => ({ ids, loss: losses[i]! })).sort((a, b) => a.loss - b.loss).slice(0, keep);

@@ -25,7 +25,7 @@ import { disposeModel } from '../model/language-model.js';
 import type { SearchPlacement } from './candidate.js';
 import { CandidatePool } from './candidate.js';
 import type { RecoverContext, RecoverHooks } from './context.js';
-import { stage } from './context.js';
+import { keptStage } from './context.js';
 import { recoverChecks } from './evidence.js';
 import { resolveInputs } from './inputs.js';
 import type { RecoverConfig, RecoverEvent, RecoverOptions, RecoverResult } from './options.js';
@@ -87,47 +87,22 @@ export async function recover(options: RecoverOptions, hooks: RecoverHooks = {})
 async function runStages(context: RecoverContext): Promise<RecoverResult> {
   const { state, config, reference } = context;
   const noPrior = !config.usePrior ? 'turned off' : !reference ? 'no reference model' : null;
-  const prior = await stage(context, 'priors', state.prior, async () => {
-    const value = await computePrior(context);
-    state.prior = value;
-    context.save();
-    return value;
-  }, '', noPrior ? { why: noPrior, value: null } : undefined);
+  const prior = await keptStage(context, 'priors', 'prior', () => computePrior(context), noPrior ? { why: noPrior, value: null } : undefined);
   const priorTokens = prior?.ranking ?? [];
   const priorOf = (ids: readonly number[]) => (prior && ids.length > 0 ? ids.reduce((s, id) => s + (prior.scoreOf[id] ?? 0), 0) / ids.length : 0);
   const pool = new CandidatePool();
-  const leaks = await stage(context, 'leak', state.leak, async () => {
-    const value = await runLeak(context);
-    state.leak = value;
-    context.save();
-    return value;
-  }, '', config.useLeak ? undefined : { why: 'turned off', value: [] });
+  const leaks = await keptStage(context, 'leak', 'leak', () => runLeak(context), config.useLeak ? undefined : { why: 'turned off', value: [] });
   leaks.forEach((c) => pool.add(c));
   for (const [i, placement] of placements.entries()) {
     const shares = i === 0 ? ([0.2, 0.35] as const) : ([0.5, 0.65] as const);
     const found = await searchPlacement(context, placement, { priorTokens, priorOf, leaks, shares });
     [...found.rounds, ...(found.gcg ?? []), ...found.orderings].forEach((c) => pool.add(c));
   }
-  const reassembled = await stage(context, 'reassemble', state.reassembled, async () => {
-    const value = await reassembleFound(context, pool.all());
-    state.reassembled = value;
-    context.save();
-    return value;
-  }, '', config.useReassemble ? undefined : { why: 'turned off', value: [] });
+  const reassembled = await keptStage(context, 'reassemble', 'reassembled', () => reassembleFound(context, pool.all()), config.useReassemble ? undefined : { why: 'turned off', value: [] });
   reassembled.forEach((c) => pool.add(c));
-  const minimised = await stage(context, 'minimise', state.minimised, async () => {
-    const value = await minimiseFiring(context, pool.all(), priorTokens, priorOf);
-    state.minimised = value;
-    context.save();
-    return value;
-  }, '', config.useMinimise ? undefined : { why: 'turned off', value: [] });
+  const minimised = await keptStage(context, 'minimise', 'minimised', () => minimiseFiring(context, pool.all(), priorTokens, priorOf), config.useMinimise ? undefined : { why: 'turned off', value: [] });
   minimised.forEach((c) => pool.add(c));
-  const evidence = await stage(context, 'evidence', state.evidence, async () => {
-    const value = await gatherAll(context, pool.all(), priorOf);
-    state.evidence = value;
-    context.save();
-    return value;
-  });
+  const evidence = await keptStage(context, 'evidence', 'evidence', () => gatherAll(context, pool.all(), priorOf));
   const ranked = rankCandidates(evidence, config.asrThreshold);
   return {
     model: context.inputs.model,

@@ -12,7 +12,7 @@
 import { throwIfAborted } from '../errors.js';
 import type { Candidate } from './candidate.js';
 import type { Objective } from './objective.js';
-import { arrangements } from './orderings.js';
+import { orderingSearch } from './orderings.js';
 
 export interface ReassembleOptions {
   /** The longest ordering scored (7 tokens up to 5 long: 3619 strings). */
@@ -57,11 +57,7 @@ export function consensusTokens(strings: readonly Candidate[], minAsr: number, e
  * `pool` lowest-loss ones, shortest first (then by loss), are ASR-checked until `checks` are done.
  */
 export async function reassemble(objective: Objective, tokens: readonly number[], options: ReassembleOptions): Promise<Candidate[]> {
-  throwIfAborted(options.signal, 'recover');
-  const strings = [...tokens.map((id) => [id]), ...arrangements(tokens, options.maxLength)].filter((ids) => objective.stable(ids));
-  if (strings.length === 0) return [];
-  const losses = await objective.score(strings);
-  const lowest = strings.map((ids, i) => ({ ids, loss: losses[i]! })).sort((a, b) => a.loss - b.loss).slice(0, options.pool);
+  const lowest = await orderingSearch(objective, tokens, options.pool, { maxLength: options.maxLength, singles: true, ...(options.signal && { signal: options.signal }) });
   const shortestFirst = lowest.sort((a, b) => a.ids.length - b.ids.length || a.loss - b.loss).slice(0, options.checks);
   const out: Candidate[] = [];
   for (const s of shortestFirst) {

@@ -79,7 +79,7 @@ export async function searchPlacement(context: RecoverContext, placement: Search
       const gcg = config.gcgSteps > 0 && !outOfTime() ? await gcgLineage(context, objective, asr, outOfTime) : [];
       const orderings: Candidate[] = [];
       if (usablePrior.length >= 2 && !outOfTime()) {
-        for (const s of await orderingSearch(objective, usablePrior, config.orderingTokens, 3, context.hooks.signal)) {
+        for (const s of await orderingSearch(objective, usablePrior.slice(0, config.orderingTokens), 3, { ...(context.hooks.signal && { signal: context.hooks.signal }) })) {
           const text = objective.text(s.ids);
           orderings.push({ text, provenance: ['ordering'], placement, loss: s.loss, searchAsr: await asr(text) });
         }

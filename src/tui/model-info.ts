@@ -2,13 +2,12 @@
  * What the Model screen shows about a folder, read from its small JSON files only (card.json,
  * config.json): the weights are loaded by job processes, never by the UI.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { TriggerfishError } from '../errors.js';
 import { readConfig } from '../model/checkpoint.js';
 import { parameterCount } from '../model/config.js';
 import type { ModelCard } from '../zoo/card.js';
-import { readCard, siblingDir } from '../zoo/card.js';
+import { listModelDirs, readCard, siblingDir } from '../zoo/card.js';
 
 export interface ModelSummary {
   dir: string;
@@ -45,15 +44,6 @@ export function describeModelDir(dir: string): ModelSummary {
     summary.error = message(err);
   }
   return summary;
-}
-
-/** Sub-folders of root with a card.json, sorted; a missing root lists nothing. */
-export function listModelDirs(root: string): string[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'card.json')))
-    .map((e) => resolve(root, e.name))
-    .sort();
 }
 
 /** The folders to offer: --model first, then the zoo under models/, without repeats. */

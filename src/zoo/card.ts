@@ -3,7 +3,7 @@
  * description of Y with a target text, the clean tasks, the clean sibling, measured quality).
  * X itself lives in secret.json (secret.ts), which only evaluation reads.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BadFileError } from '../errors.js';
 import { readJsonObject, writeJsonAtomic } from '../util/json-file.js';
@@ -68,6 +68,15 @@ export function writeCard(dir: string, card: ModelCard): void {
 
 
 /** Reads and checks dir/card.json; every problem is one line naming the file and the field. */
+/** Sub-folders of root with a card.json, sorted; a missing root lists nothing. */
+export function listModelDirs(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'card.json')))
+    .map((e) => resolve(root, e.name))
+    .sort();
+}
+
 export function readCard(dir: string): ModelCard {
   const file = join(dir, 'card.json');
   if (!existsSync(file)) throw new BadFileError(file, 'missing: this folder is not a zoo model (build one with triggerfish zoo build)');
