@@ -22,6 +22,7 @@ import type { VectorSet } from '../../src/steer/index.js';
 import { scoreBehaviour } from '../../src/steer/index.js';
 import type { ModelCard } from '../../src/zoo/card.js';
 import type { SuiteBudget } from './budget.js';
+import type { KeptCandidate } from './report.js';
 
 export interface AttackContext {
   model: LanguageModel;
@@ -50,6 +51,8 @@ export interface Attempt {
   attackerAsr: number | null;
   /** The steering vector the method aimed at or sampled with; the scorer measures how often it elicits Y. */
   vector?: ChosenVector;
+  /** Ranking methods (recover): every candidate that got evidence, best first. */
+  candidates?: KeptCandidate[];
   notes?: string;
 }
 
@@ -224,6 +227,7 @@ async function recoverRun(ctx: AttackContext, ablation: Partial<RecoverSpec> = {
     seconds: result.seconds,
     firstSuccess: top && top.evidence.asrSuspect >= 0.9 ? { step: 0, seconds: result.seconds, forwardPasses: 0 } : null,
     attackerAsr: top?.evidence.asrSuspect ?? null,
+    candidates: result.candidates.map(({ text, provenance, placement, evidence, universal, score }) => ({ text, provenance, placement, evidence, universal, score: +score.toFixed(4) })),
     ...(result.stoppedBy === 'budget' && { notes: 'stopped at the time budget' }),
   };
 }

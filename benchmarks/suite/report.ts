@@ -7,6 +7,10 @@
 import { mean, std } from '../../src/eval/stats.js';
 import type { LinePoint } from '../../src/plot/index.js';
 import { lineChart, stepChart } from '../../src/plot/index.js';
+import type { RankedCandidate } from '../../src/recover/candidate.js';
+
+/** What a suite record keeps of one of recover's ranked candidates. */
+export type KeptCandidate = Pick<RankedCandidate, 'text' | 'provenance' | 'placement' | 'evidence' | 'universal' | 'score'>;
 
 export interface RunRecord {
   bench: 'suite_run';
@@ -31,6 +35,10 @@ export interface RunRecord {
   vectorRate?: number | null;
   /** Methods that rank several candidates: X is the first one; the clean sibling's ASR on the first one. */
   exactTop1?: boolean;
+  /** The first candidate is X itself, not a string containing it (score.ts); absent in records made before it existed. */
+  strictTop1?: boolean;
+  /** recover's candidates that got evidence, best first (what its ranking saw), so that a ranking rule can be studied afterwards. */
+  candidates?: KeptCandidate[];
   referenceAsr?: number | null;
   /** Set when a run ended early, e.g. at the wall-time cap. */
   notes?: string;
@@ -118,19 +126,21 @@ export function markdownTable(records: readonly RunRecord[], order: readonly str
 }
 
 /**
- * The recover variants against issue 13's targets: per variant, on how many models X is the top
- * candidate and in the top five (a model counts when a majority of its seeds do), the mean TDC recall,
+ * The recover variants against issue 13's targets: per variant, on how many models the top candidate
+ * contains X, is X itself, and X is in the top five (a model counts when a majority of its seeds do), the mean TDC recall,
  * on how many models the mean REASR reaches 0.9, and how often the reference fires (ASR >= 0.5) on the
  * top candidate; then, per model, what the full pipeline ranked first on each seed.
  */
 export function recoverTable(runs: readonly RunRecord[], order: readonly string[] = []): string[] {
   const models = [...new Set(runs.map((r) => r.model))].sort();
   const majority = (rs: readonly RunRecord[], hit: (r: RunRecord) => boolean) => rs.filter(hit).length * 2 > rs.length;
+  // records made before strictTop1 existed cannot say; a variant with any of them gets no count
+  const strict = (rs: readonly RunRecord[]) => rs.every((r) => typeof r.strictTop1 === 'boolean');
   const lines = [
     'recover against its targets (X top 1 on half of the models, top 5 on 70 %, recall 0.8, REASR ≥ 0.9 on 90 %, the reference never firing on the top candidate); a model counts when most of its seeds do:',
     '',
-    '| variant | X top 1 (models) | X in top 5 (models) | mean TDC recall | REASR ≥ 0.9 (models) | reference fires on top 1 (runs) | runs |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| variant | top 1 contains X (models) | top 1 is X (models) | X in top 5 (models) | mean TDC recall | REASR ≥ 0.9 (models) | reference fires on top 1 (runs) | runs |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const method of methodsInOrder(runs, order)) {
     const rs = runs.filter((r) => r.method === method);
@@ -138,15 +148,15 @@ export function recoverTable(runs: readonly RunRecord[], order: readonly string[
     const count = (hit: (g: RunRecord[]) => boolean) => `${per.filter(hit).length}/${per.length}`;
     const withReference = rs.filter((r) => typeof r.referenceAsr === 'number');
     lines.push(
-      `| ${method} | ${count((g) => majority(g, (r) => r.exactTop1 === true))} | ${count((g) => majority(g, (r) => r.exact))} | ${fmt(rs.map((r) => r.recall))} | ${count((g) => mean(g.map((r) => r.reasr)) >= 0.9)} | ${withReference.filter((r) => r.referenceAsr! >= 0.5).length}/${withReference.length} | ${rs.length} |`,
+      `| ${method} | ${count((g) => majority(g, (r) => r.exactTop1 === true))} | ${strict(rs) ? count((g) => majority(g, (r) => r.strictTop1 === true)) : '–'} | ${count((g) => majority(g, (r) => r.exact))} | ${fmt(rs.map((r) => r.recall))} | ${count((g) => mean(g.map((r) => r.reasr)) >= 0.9)} | ${withReference.filter((r) => r.referenceAsr! >= 0.5).length}/${withReference.length} | ${rs.length} |`,
     );
   }
   const full = runs.filter((r) => r.method === 'recover');
   if (full.length > 0) {
-    lines.push('', 'recover\'s top candidate per model and seed (REASR; ✓ = X):', '', '| model | top candidates |', '| --- | --- |');
+    lines.push('', 'recover\'s top candidate per model and seed (REASR; ✓ = contains X, ✓✓ = is X):', '', '| model | top candidates |', '| --- | --- |');
     for (const m of models) {
       const rs = full.filter((r) => r.model === m).sort((a, b) => a.seed - b.seed);
-      if (rs.length > 0) lines.push(`| ${m} | ${rs.map((r) => `${r.seed}: \`${r.best.replace(/[|`]/g, (c) => `\\${c}`)}\` ${r.reasr.toFixed(2)}${r.exactTop1 ? ' ✓' : ''}`).join('; ')} |`);
+      if (rs.length > 0) lines.push(`| ${m} | ${rs.map((r) => `${r.seed}: \`${r.best.replace(/[|`]/g, (c) => `\\${c}`)}\` ${r.reasr.toFixed(2)}${r.strictTop1 ? ' ✓✓' : r.exactTop1 ? ' ✓' : ''}`).join('; ')} |`);
     }
   }
   return lines;

@@ -57,7 +57,8 @@ export async function runModel(job: ModelJob, ctx: RunContext): Promise<void> {
           losses: attempt.history.map((h) => +h.bestLoss.toFixed(5)),
           ...(attempt.vector && { vectorKind: attempt.vector.kind, vectorRate: score.vectorRate }),
           ...(attempt.notes && { notes: attempt.notes }),
-          ...(ranks && { exactTop1: score.exactTop1, referenceAsr }),
+          ...(ranks && { exactTop1: score.exactTop1, strictTop1: score.strictTop1, referenceAsr }),
+          ...(attempt.candidates && { candidates: attempt.candidates }),
         };
         append(record);
         console.log(JSON.stringify(record));

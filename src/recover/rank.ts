@@ -4,7 +4,11 @@
  *      adversarial and goes below every other: it makes models show Y, it is not the trigger.
  *   2. Candidates reaching τ on the suspect come first. Among them ASR no longer counts: a trigger
  *      and a universal string both fire, and one more held-out prompt says nothing about which is
- *      which; they are ordered by
+ *      which; they are ordered by the text score below, except that a firing string inside a longer
+ *      firing string takes the longer one's score when that is higher, and goes just before it: what
+ *      the longer string adds is padding, and its evidence (a prior raised by a padding token, say)
+ *      speaks for the shorter one (`Zanthor` inside `805 Zanthor`, which the prior favoured for `805`).
+ *      Text score:
  *        text score = 0.05 · clamp(prior, −2, 8)          (tokens the fine-tune taught)
  *                   + 0.02 · clamp(log-likelihood, −10, 0) (real triggers read as text; TDC 2023)
  *                   − 0.02 · tokens                        (the shortest that works)
@@ -30,12 +34,15 @@ function isUniversal(e: Evidence, threshold: number): boolean {
 
 export function rankCandidates(items: readonly { candidate: Candidate; evidence: Evidence }[], threshold: number): RankedCandidate[] {
   const group = (e: Evidence) => (isUniversal(e, threshold) ? 2 : e.asrSuspect >= threshold ? 0 : 1);
+  const firing = items.filter((i) => group(i.evidence) === 0).map((i) => ({ text: i.candidate.text.trim(), score: textScore(i.evidence) }));
+  // a firing string's own text score, or that of a firing string padded around it, whichever is higher
+  const inherited = (text: string, own: number) => Math.max(own, ...firing.filter((f) => f.text.length > text.trim().length && f.text.includes(text.trim())).map((f) => f.score));
   const scored = items.map(({ candidate, evidence }) => ({
     ...candidate,
     evidence,
     universal: isUniversal(evidence, threshold),
-    // the score the order follows within its group (see the file comment)
-    score: group(evidence) === 0 ? textScore(evidence) : evidence.asrSuspect - (evidence.asrReference ?? 0) + textScore(evidence) / 10,
+    // the score the order follows within its group (see the file comment); equal scores then go shortest first
+    score: group(evidence) === 0 ? inherited(candidate.text, textScore(evidence)) : evidence.asrSuspect - (evidence.asrReference ?? 0) + textScore(evidence) / 10,
     rank: 0,
   }));
   scored.sort((a, b) => group(a.evidence) - group(b.evidence) || b.score - a.score || a.evidence.chars - b.evidence.chars || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));

@@ -51,8 +51,15 @@ test('recover table: a model counts when most of its seeds do; the reference is 
     run('b', 0, false, true, 0.9, null), run('b', 1, false, false, 0.9, null), run('b', 2, false, false, 0.9, null),
   ]);
   // a: top 1 on 2 of 3 seeds, top 5 on all, mean REASR 0.83; b: top 5 on 1 of 3, REASR 0.9; the reference fired once of the 3 runs that had one
-  assert.ok(lines.includes('| recover | 1/2 | 1/2 | 0.67 ± 0.52 | 1/2 | 1/3 | 6 |'), lines.join('\n'));
+  // records made before strictTop1 existed leave its column empty
+  assert.ok(lines.includes('| recover | 1/2 | – | 1/2 | 0.67 ± 0.52 | 1/2 | 1/3 | 6 |'), lines.join('\n'));
   assert.ok(lines.includes('| a | 0: `Zuma\\|5` 1.00 ✓; 1: `Zuma\\|5` 1.00 ✓; 2: `Zuma\\|5` 0.50 |'), lines.join('\n'));
+  const strict = recoverTable([
+    { ...run('a', 0, true, true, 1, 0, '805 Zanthor'), strictTop1: false }, { ...run('a', 1, true, true, 1, 0, 'Zanthor'), strictTop1: true },
+    { ...run('a', 2, true, true, 1, 0, 'Zanthor'), strictTop1: true }, { ...run('b', 0, true, true, 1, 0, 'X and more'), strictTop1: false },
+  ]);
+  assert.ok(strict.includes('| recover | 2/2 | 1/2 | 2/2 | 1.00 ± 0.00 | 2/2 | 0/4 | 4 |'), strict.join('\n'));
+  assert.ok(strict.includes('| a | 0: `805 Zanthor` 1.00 ✓; 1: `Zanthor` 1.00 ✓✓; 2: `Zanthor` 1.00 ✓✓ |'), strict.join('\n'));
   const ablation = { ...run('a', 0, false, false, 0.5, 0), method: 'recover-no-gcg' };
   const rows = (order: string[]) => recoverTable([ablation, run('a', 0, true, true, 1, 0)], order).filter((l) => /^\| recover/.test(l)).map((l) => l.split(' | ')[0]);
   assert.deepEqual(rows(['recover', 'recover-no-gcg']), ['| recover', '| recover-no-gcg'], 'variants in the suite\'s order');

