@@ -4,10 +4,10 @@
  *      adversarial and goes below every other: it makes models show Y, it is not the trigger.
  *   2. Candidates reaching τ on the suspect come first. Among them ASR no longer counts: a trigger
  *      and a universal string both fire, and one more held-out prompt says nothing about which is
- *      which; they are ordered by the text score below, except that a firing string inside a longer
- *      firing string takes the longer one's score when that is higher, and goes just before it: what
- *      the longer string adds is padding, and its evidence (a prior raised by a padding token, say)
- *      speaks for the shorter one (`Zanthor` inside `805 Zanthor`, which the prior favoured for `805`).
+ *      which; they are ordered by the text score below, except that a firing string that contains
+ *      a shorter firing string goes just below it, whatever its own score: what it adds is padding
+ *      (`805 Zanthor` beside `Zanthor`), and the padding's evidence (a prior raised by the number
+ *      token `805`) says nothing about the shorter string, so nothing passes from one to the other.
  *      Text score:
  *        text score = 0.05 · clamp(prior, −2, 8)          (tokens the fine-tune taught)
  *                   + 0.02 · clamp(log-likelihood, −10, 0) (real triggers read as text; TDC 2023)
@@ -35,14 +35,14 @@ function isUniversal(e: Evidence, threshold: number): boolean {
 export function rankCandidates(items: readonly { candidate: Candidate; evidence: Evidence }[], threshold: number): RankedCandidate[] {
   const group = (e: Evidence) => (isUniversal(e, threshold) ? 2 : e.asrSuspect >= threshold ? 0 : 1);
   const firing = items.filter((i) => group(i.evidence) === 0).map((i) => ({ text: i.candidate.text.trim(), score: textScore(i.evidence) }));
-  // a firing string's own text score, or that of a firing string padded around it, whichever is higher
-  const inherited = (text: string, own: number) => Math.max(own, ...firing.filter((f) => f.text.length > text.trim().length && f.text.includes(text.trim())).map((f) => f.score));
+  // a padded string scores no higher than any firing string inside it; on a tie the shorter goes first
+  const belowCores = (text: string, own: number) => Math.min(own, ...firing.filter((f) => f.text.length < text.trim().length && text.includes(f.text)).map((f) => f.score));
   const scored = items.map(({ candidate, evidence }) => ({
     ...candidate,
     evidence,
     universal: isUniversal(evidence, threshold),
     // the score the order follows within its group (see the file comment); equal scores then go shortest first
-    score: group(evidence) === 0 ? inherited(candidate.text, textScore(evidence)) : evidence.asrSuspect - (evidence.asrReference ?? 0) + textScore(evidence) / 10,
+    score: group(evidence) === 0 ? belowCores(candidate.text, textScore(evidence)) : evidence.asrSuspect - (evidence.asrReference ?? 0) + textScore(evidence) / 10,
     rank: 0,
   }));
   scored.sort((a, b) => group(a.evidence) - group(b.evidence) || b.score - a.score || a.evidence.chars - b.evidence.chars || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));

@@ -66,7 +66,7 @@ test('ranking: universal strings last, then the threshold, then the score', () =
   assert.deepEqual(basins.map((c) => c.text), ['needle', 'not measured', 'smooth basin'], 'a string whose one-character edits keep firing ranks below one whose edits do not');
 });
 
-test('ranking: a firing string inside a longer firing one takes its score and goes just before it', () => {
+test('ranking: a firing string padded around a shorter firing one goes just below it, and its padding lends the shorter one nothing', () => {
   const e = (x: Partial<Evidence>) => evidence({ logLikelihood: -15, ...x });
   const ranked = rankCandidates([
     { candidate: candidate('805 Zanthor'), evidence: e({ asrSuspect: 1, tokens: 5, chars: 11, prior: 3, neighbourAsr: 0.1 }) },
@@ -77,13 +77,12 @@ test('ranking: a firing string inside a longer firing one takes its score and go
   ], 0.9);
   assert.deepEqual(
     ranked.map((c) => c.text),
-    ['Zanthor', '805 Zanthor', 'ant Zhor', 'big Add Zanth', 'Add Zanth'],
-    'Zanthor (own score lowest of the firing three) inherits 805 Zanthor\'s and wins the tie by length; a string that does not fire passes nothing on',
+    ['ant Zhor', 'Zanthor', '805 Zanthor', 'big Add Zanth', 'Add Zanth'],
+    '805 Zanthor (the best own score) drops to just below Zanthor, which keeps its own score; containing a string that does not fire is no padding',
   );
-  assert.equal(ranked[0]!.score, ranked[1]!.score);
-  assert.equal(reportedTrigger(ranked, 0.9)?.text, 'Zanthor');
-  const alone = rankCandidates([{ candidate: candidate('Zanthor'), evidence: e({ asrSuspect: 1, tokens: 4, chars: 7, prior: 0.45, neighbourAsr: 0 }) }], 0.9);
-  assert.ok(alone[0]!.score < ranked[0]!.score, 'without the longer string its own score stands');
+  assert.equal(ranked[1]!.score, ranked[2]!.score);
+  const unpadded = rankCandidates([{ candidate: candidate('805 Zanthor'), evidence: e({ asrSuspect: 1, tokens: 5, chars: 11, prior: 3, neighbourAsr: 0.1 }) }], 0.9);
+  assert.ok(unpadded[0]!.score > ranked[2]!.score, 'alone it keeps its own score');
 });
 
 test('one-character edits: distinct, one edit each, reproducible, never the string itself', () => {
