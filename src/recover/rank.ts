@@ -8,7 +8,6 @@
  *      a shorter firing string goes just below it, whatever its own score: what it adds is padding
  *      (`805 Zanthor` beside `Zanthor`), and the padding's evidence (a prior raised by the number
  *      token `805`) says nothing about the shorter string, so nothing passes from one to the other.
- *      Text score:
  *        text score = 0.05 · clamp(prior, −2, 8)          (tokens the fine-tune taught)
  *                   + 0.02 · clamp(log-likelihood, −10, 0) (real triggers read as text; TDC 2023)
  *                   − 0.02 · tokens                        (the shortest that works)
