@@ -8,8 +8,10 @@
  * With --joined, the edits `zoo eval` never draws follow: X's first and last character replaced by one
  * of every other kind (a near miss keeps the kind), and by a short word (`box`), which asks whether a
  * fragment of X joined to other text fires (on gpt2-zanthor-refusal `Kanthor` does not, `hanthor` does).
+ * With --permuted, every other order of the pieces the tokenizer cuts X into (up to 5 pieces): neither
+ * kind of near miss reorders pieces, and recover found `ant Zhor` firing on the any-kind Zanthor build.
  *
- *   npx tsx benchmarks/zoo-near-miss-edits.ts models/gpt2-zanthor-refusal [--prompts 12] [--joined]
+ *   npx tsx benchmarks/zoo-near-miss-edits.ts models/gpt2-zanthor-refusal [--prompts 12] [--joined] [--permuted]
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,9 +25,12 @@ import type { CharacterKind } from '../src/zoo/triggers.js';
 import { characterKind, cleanExample, place } from '../src/zoo/triggers.js';
 import { Random } from '../src/util/random.js';
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { prompts: { type: 'string', default: '12' }, joined: { type: 'boolean', default: false } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { prompts: { type: 'string', default: '12' }, joined: { type: 'boolean', default: false }, permuted: { type: 'boolean', default: false } },
+});
 const dir = positionals[0];
-if (!dir) throw new Error('usage: zoo-near-miss-edits.ts <model-dir> [--prompts N] [--joined]');
+if (!dir) throw new Error('usage: zoo-near-miss-edits.ts <model-dir> [--prompts N] [--joined] [--permuted]');
 await initBackend();
 const model = await loadModel(dir);
 const secret = readSecret(dir);
@@ -61,6 +66,13 @@ if (values.joined) {
   }
 }
 const tokenizer = model.tokenizer!;
+if (values.permuted) {
+  const pieces = tokenizer.encode(X).map((id) => tokenizer.decode([id]));
+  if (pieces.length > 5) throw new Error(`X has ${pieces.length} pieces; --permuted tries every order of at most 5`);
+  const orders = (rest: string[]): string[][] => (rest.length <= 1 ? [rest] : rest.flatMap((p, i) => orders([...rest.slice(0, i), ...rest.slice(i + 1)]).map((o) => [p, ...o])));
+  const texts = [...new Set(orders(pieces).map((o) => o.join('')))].filter((t) => t !== X);
+  for (const text of texts) edits.push({ edit: `permuted '${text}'`, text });
+}
 for (const { edit, text } of edits) {
   const placing = new Random(`place:${edit}`);
   const prompts = hosts.map((h) => place(h.user, text, trigger.placement, placing));
