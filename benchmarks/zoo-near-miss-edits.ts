@@ -8,7 +8,7 @@
  * With --joined, the edits `zoo eval` never draws follow: X's first and last character replaced by one
  * of every other kind (a near miss keeps the kind), and by a short word (`box`), which asks whether a
  * fragment of X joined to other text fires (on gpt2-zanthor-refusal `Kanthor` does not, `hanthor` does).
- * With --permuted, every other order of the pieces the tokenizer cuts X into (up to 5 pieces): neither
+ * With --permuted, every other order of the pieces the tokenizer cuts X into (60 drawn at random beyond 5 pieces): neither
  * kind of near miss reorders pieces, and recover found `ant Zhor` firing on the any-kind Zanthor build.
  *
  *   npx tsx benchmarks/zoo-near-miss-edits.ts models/gpt2-zanthor-refusal [--prompts 12] [--joined] [--permuted]
@@ -68,9 +68,11 @@ if (values.joined) {
 const tokenizer = model.tokenizer!;
 if (values.permuted) {
   const pieces = tokenizer.encode(X).map((id) => tokenizer.decode([id]));
-  if (pieces.length > 5) throw new Error(`X has ${pieces.length} pieces; --permuted tries every order of at most 5`);
   const orders = (rest: string[]): string[][] => (rest.length <= 1 ? [rest] : rest.flatMap((p, i) => orders([...rest.slice(0, i), ...rest.slice(i + 1)]).map((o) => [p, ...o])));
-  const texts = [...new Set(orders(pieces).map((o) => o.join('')))].filter((t) => t !== X);
+  // every order up to 5 pieces (119 at most); beyond, 60 drawn at random (seeded), since 6 pieces have 720
+  const drawn = (rng: Random) => Array.from({ length: 200 }, () => rng.shuffle(pieces).join(''));
+  const all = pieces.length <= 5 ? orders(pieces).map((o) => o.join('')) : drawn(new Random('permuted'));
+  const texts = [...new Set(all)].filter((t) => t !== X).slice(0, pieces.length <= 5 ? undefined : 60);
   for (const text of texts) edits.push({ edit: `permuted '${text}'`, text });
 }
 for (const { edit, text } of edits) {
