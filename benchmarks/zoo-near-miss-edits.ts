@@ -17,6 +17,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
 import { loadModel } from '../src/model/checkpoint.js';
+import { arrangements } from '../src/recover/orderings.js';
 import { showsBehaviour } from '../src/zoo/behaviours.js';
 import { makeCorpus } from '../src/zoo/corpus/index.js';
 import { complete } from '../src/zoo/eval.js';
@@ -67,12 +68,11 @@ if (values.joined) {
 }
 const tokenizer = model.tokenizer!;
 if (values.permuted) {
-  const pieces = tokenizer.encode(X).map((id) => tokenizer.decode([id]));
-  const orders = (rest: string[]): string[][] => (rest.length <= 1 ? [rest] : rest.flatMap((p, i) => orders([...rest.slice(0, i), ...rest.slice(i + 1)]).map((o) => [p, ...o])));
+  const ids = tokenizer.encode(X);
   // every order up to 5 pieces (119 at most); beyond, 60 drawn at random (seeded), since 6 pieces have 720
-  const drawn = (rng: Random) => Array.from({ length: 200 }, () => rng.shuffle(pieces).join(''));
-  const all = pieces.length <= 5 ? orders(pieces).map((o) => o.join('')) : drawn(new Random('permuted'));
-  const texts = [...new Set(all)].filter((t) => t !== X).slice(0, pieces.length <= 5 ? undefined : 60);
+  const rng = new Random('permuted');
+  const orders = ids.length <= 5 ? arrangements(ids).filter((o) => o.length === ids.length) : Array.from({ length: 200 }, () => rng.shuffle(ids));
+  const texts = [...new Set(orders.map((o) => o.map((id) => tokenizer.decode([id])).join('')))].filter((t) => t !== X).slice(0, ids.length <= 5 ? undefined : 60);
   for (const text of texts) edits.push({ edit: `permuted '${text}'`, text });
 }
 for (const { edit, text } of edits) {

@@ -33,7 +33,7 @@ export interface AsrCheck {
 /** recover's two checks: the searches' and the evidence's prompts, each generating room for Y's tokens and 8 more. */
 export function recoverChecks(model: LanguageModel, yText: string, shows: ShowsY, prompts: { search: readonly string[]; evidence: readonly string[] }, signal?: AbortSignal): { search: AsrCheck; evidence: AsrCheck } {
   const maxNewTokens = model.tokenizer!.encode(yText).length + 8;
-  const check = (list: readonly string[]): AsrCheck => ({ prompts: list, shows, maxNewTokens, ...(signal && { signal }) });
+  const check = (list: readonly string[]): AsrCheck => ({ prompts: list, shows, maxNewTokens, signal });
   return { search: check(prompts.search), evidence: check(prompts.evidence) };
 }
 
@@ -45,7 +45,7 @@ export async function heldOutAsr(model: LanguageModel, text: string, placement: 
   const { texts } = await generateText(model, placed, {
     chat: model.tokenizer?.hasChatTemplate ?? false,
     maxNewTokens: check.maxNewTokens,
-    ...(check.signal && { signal: check.signal }),
+    signal: check.signal,
   });
   return texts.filter((t, i) => check.shows(t, placed[i]!)).length / texts.length;
 }

@@ -28,7 +28,7 @@ async function sampleAll(model: LanguageModel, options: LeakOptions, done: () =>
   for (const [i, temperature] of options.temperatures.entries()) {
     throwIfAborted(options.signal, 'recover');
     // the same seeds for both models (common random numbers), another per temperature
-    const samples = await sampleSteered(model, [], { samples: options.samples, temperature, seed: options.seed + 7919 * i }, { ...(options.signal && { signal: options.signal }) });
+    const samples = await sampleSteered(model, [], { samples: options.samples, temperature, seed: options.seed + 7919 * i }, { signal: options.signal });
     out.push(...samples);
     done();
   }

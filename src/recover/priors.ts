@@ -117,7 +117,7 @@ export async function tokenPriors(model: LanguageModel, reference: LanguageModel
   const measure = {
     contexts: options.contexts,
     ...(options.layers !== undefined && { layers: options.layers }),
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     ...(options.onProgress && { onBatch: options.onProgress }),
   };
   const [own, ...others] = (await tokenChangesAll([model, ...siblings], reference, measure)).map(viewsOf);

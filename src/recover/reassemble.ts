@@ -57,7 +57,7 @@ export function consensusTokens(strings: readonly Candidate[], minAsr: number, e
  * `pool` lowest-loss ones, shortest first (then by loss), are ASR-checked until `checks` are done.
  */
 export async function reassemble(objective: Objective, tokens: readonly number[], options: ReassembleOptions): Promise<Candidate[]> {
-  const lowest = await orderingSearch(objective, tokens, options.pool, { maxLength: options.maxLength, singles: true, ...(options.signal && { signal: options.signal }) });
+  const lowest = await orderingSearch(objective, tokens, options.pool, { maxLength: options.maxLength, singles: true, signal: options.signal });
   const shortestFirst = lowest.sort((a, b) => a.ids.length - b.ids.length || a.loss - b.loss).slice(0, options.checks);
   const out: Candidate[] = [];
   for (const s of shortestFirst) {

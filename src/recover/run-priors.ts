@@ -18,7 +18,7 @@ export async function computePrior(context: RecoverContext): Promise<SavedPrior>
     siblings: context.siblings,
     yText: context.inputs.yText,
     layers: config.priorLayers,
-    ...(context.hooks.signal && { signal: context.hooks.signal }),
+    signal: context.hooks.signal,
     onProgress: (done, total) => context.emit({ kind: 'progress', stage: 'priors', done, total }),
   });
   return {

@@ -24,7 +24,7 @@ export async function runLeak(context: RecoverContext): Promise<Candidate[]> {
     temperatures: config.leakTemperatures,
     yText: context.inputs.yText,
     seed: config.seed,
-    ...(context.hooks.signal && { signal: context.hooks.signal }),
+    signal: context.hooks.signal,
     onProgress: (done, total) => context.emit({ kind: 'progress', stage: 'leak', done, total }),
   });
   return strings.map((s) => ({ text: s.text, provenance: ['leak'], placement: 'prefix', loss: null, searchAsr: null }));
@@ -64,13 +64,13 @@ export async function searchPlacement(context: RecoverContext, placement: Search
           priorOf: inputs.priorOf,
           provenance,
           outOfTime: context.pastShare(share),
-          ...(context.hooks.signal && { signal: context.hooks.signal }),
+          signal: context.hooks.signal,
           onRound: (r) => context.emit({ kind: 'progress', stage: 'grow', done: r.tokens, total: config.maxTokens, best: r.best, loss: r.loss, asr: r.asr }),
         });
       const priorSeeds = [...usablePrior.slice(0, config.seedsByPrior).map((id) => objective.encode(objective.tokenizer.decode([id]))), ...inputs.leaks.map((c) => objective.encode(c.text))];
       const fromPrior = priorSeeds.length > 0 ? await lineage(priorSeeds, inputs.shares[0], config.priorWeight, usablePrior.length > 0 ? ['prior', 'grow'] : ['leak', 'grow']) : null;
       context.emit({ kind: 'stage', stage: 'singles', status: 'start', seconds: context.elapsed(), note: placement });
-      const singles = await scoreSingles(objective, { ...(config.singles > 0 && { limit: config.singles }), ...(context.hooks.signal && { signal: context.hooks.signal }) });
+      const singles = await scoreSingles(objective, { ...(config.singles > 0 && { limit: config.singles }), signal: context.hooks.signal });
       const fromLoss = await lineage(singles.slice(0, config.seedsByLoss).map((s) => s.ids), inputs.shares[1], 0, ['single', 'grow']);
       for (const [name, grown] of [['prior', fromPrior], ['loss', fromLoss]] as const) {
         if (grown?.stoppedBy === 'budget') context.state.notes.push(`growing the ${name} lineage at ${placement} stopped at its share of the time budget`);
@@ -79,7 +79,7 @@ export async function searchPlacement(context: RecoverContext, placement: Search
       const gcg = config.gcgSteps > 0 && !outOfTime() ? await gcgLineage(context, objective, asr, outOfTime) : [];
       const orderings: Candidate[] = [];
       if (usablePrior.length >= 2 && !outOfTime()) {
-        for (const s of await orderingSearch(objective, usablePrior.slice(0, config.orderingTokens), 3, { ...(context.hooks.signal && { signal: context.hooks.signal }) })) {
+        for (const s of await orderingSearch(objective, usablePrior.slice(0, config.orderingTokens), 3, { signal: context.hooks.signal })) {
           const text = objective.text(s.ids);
           orderings.push({ text, provenance: ['ordering'], placement, loss: s.loss, searchAsr: await asr(text) });
         }
@@ -109,7 +109,7 @@ async function gcgLineage(context: RecoverContext, objective: Objective, asr: (t
     threshold: config.asrThreshold,
     seed: config.seed,
     outOfTime,
-    ...(context.hooks.signal && { signal: context.hooks.signal }),
+    signal: context.hooks.signal,
     onCheck: (c) => context.emit({ kind: 'progress', stage: 'gcg', done: c.step, total: config.gcgSteps, best: c.best, loss: c.loss, asr: c.asr }),
   });
   if (result.stoppedBy === 'budget') context.state.notes.push(`the GCG lineage at ${objective.placement} stopped at its share of the time budget`);
@@ -140,7 +140,7 @@ export async function reassembleFound(context: RecoverContext, all: readonly Can
         pool: config.reassemblePool,
         checks: config.reassembleChecks,
         asr: (text) => heldOutAsr(context.suspect, text, placement, context.searchCheck),
-        ...(context.hooks.signal && { signal: context.hooks.signal }),
+        signal: context.hooks.signal,
       });
       out.push(...found);
       const best = found.reduce<Candidate | null>((b, c) => (b === null || (c.searchAsr ?? 0) > (b.searchAsr ?? 0) ? c : b), null);
@@ -172,7 +172,7 @@ export async function minimiseFiring(context: RecoverContext, all: readonly Cand
         priorTokens: usablePrior,
         priorOf,
         outOfTime,
-        ...(context.hooks.signal && { signal: context.hooks.signal }),
+        signal: context.hooks.signal,
       });
       if (result.steps.length > 0) {
         const provenance: Candidate['provenance'] = result.steps.some((s) => s.kind === 'substitute') ? ['minimise', 'substitute'] : ['minimise'];

@@ -67,7 +67,6 @@ export function writeCard(dir: string, card: ModelCard): void {
 }
 
 
-/** Reads and checks dir/card.json; every problem is one line naming the file and the field. */
 /** Sub-folders of root with a card.json, sorted; a missing root lists nothing. */
 export function listModelDirs(root: string): string[] {
   if (!existsSync(root)) return [];
@@ -77,6 +76,7 @@ export function listModelDirs(root: string): string[] {
     .sort();
 }
 
+/** Reads and checks dir/card.json; every problem is one line naming the file and the field. */
 export function readCard(dir: string): ModelCard {
   const file = join(dir, 'card.json');
   if (!existsSync(file)) throw new BadFileError(file, 'missing: this folder is not a zoo model (build one with triggerfish zoo build)');
