@@ -32,7 +32,7 @@ export interface Evidence {
   chars: number;
   /** Mean log p per token of the string as the start of a user turn, under the suspect. */
   logLikelihood: number;
-  /** Mean prior score of its tokens (0 without a prior). */
+  /** Mean prior score of its tokens as placed at bestPlacement (after a space unless at the prefix; 0 without a prior). */
   prior: number;
   /**
    * Mean held-out ASR of one-character edits of the string (at its best placement), measured for strings

@@ -23,6 +23,19 @@ export function placeString(prompt: string, text: string, placement: TestPlaceme
   return [...words.slice(0, cut), text, ...words.slice(cut)].join(' ');
 }
 
+/**
+ * The ids `text` becomes where it is placed: as it stands at the prefix (it opens the request), after
+ * a space at the suffix and inside, where a word-initial tokenizer cuts it differently (`Zanthor` is
+ * `Z ant h or` alone but ` Z ant h or` after a word). Read off an anchor word so that any tokenizer's
+ * space handling applies; a tokenizer that merges across the space falls back to the text alone.
+ */
+export function idsAsPlaced(encode: (text: string) => number[], text: string, placement: TestPlacement): number[] {
+  if (placement === 'prefix') return encode(text);
+  const anchor = encode('a');
+  const both = encode(`a ${text}`);
+  return anchor.length > 0 && anchor.every((id, i) => both[i] === id) ? both.slice(anchor.length) : encode(text);
+}
+
 export interface AsrCheck {
   prompts: readonly string[];
   shows: ShowsY;
@@ -107,7 +120,9 @@ export async function gatherEvidence(candidate: Candidate, context: EvidenceCont
     tokens: ids.length,
     chars: candidate.text.length,
     logLikelihood: await logLikelihood(suspect, context.turnPrefix, ids),
-    prior: context.priorOf(ids),
+    // the tokens the model saw where the string fires best: a fine-tune that met X after a word moved
+    // ` Z`, not `Z`, so the prior of `Zanthor` standing alone undersold it against `ant Zhor`
+    prior: context.priorOf(idsAsPlaced((t) => tokenizer.encode(t), candidate.text, bestPlacement)),
     neighbourAsr,
   };
 }

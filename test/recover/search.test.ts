@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { parseBudget } from '../../src/jobs/recover.js';
 import type { Candidate, Evidence } from '../../src/recover/candidate.js';
 import { CandidatePool } from '../../src/recover/candidate.js';
-import { placeString } from '../../src/recover/evidence.js';
+import { idsAsPlaced, placeString } from '../../src/recover/evidence.js';
 import { coordinateSearch } from '../../src/recover/coordinate.js';
 import { grow, scoreSingles } from '../../src/recover/grow.js';
 import { showsFor } from '../../src/jobs/recover-card.js';
@@ -113,6 +113,20 @@ test('arrangements: every ordering of two tokens and up', () => {
   assert.equal(arrangements([1, 2, 3, 4], 3).length, 12 + 24, 'no longer than asked');
   assert.equal(arrangements([1, 2, 3, 4, 5, 6, 7], 5).length, 42 + 210 + 840 + 2520);
   assert.ok(arrangements([1, 2, 3]).some((a) => a.join() === '3,1,2'));
+});
+
+test('a string is scored as the tokens it becomes where it is placed', () => {
+  // a word-initial tokenizer: each word is one id, and a word after a space is a different id
+  const vocab = new Map<string, number>();
+  const id = (piece: string) => vocab.get(piece) ?? (vocab.set(piece, vocab.size), vocab.size - 1);
+  const encode = (text: string) => (text.match(/ ?[^ ]+/g) ?? []).map(id);
+  assert.deepEqual(idsAsPlaced(encode, 'Zan thor', 'prefix'), encode('Zan thor'));
+  assert.deepEqual(idsAsPlaced(encode, 'Zan thor', 'suffix'), encode(' Zan thor'));
+  assert.deepEqual(idsAsPlaced(encode, 'Zan thor', 'inside'), encode(' Zan thor'));
+  assert.notDeepEqual(encode(' Zan thor'), encode('Zan thor'));
+  // a tokenizer that merges the anchor with what follows gives the string on its own
+  const merging = (text: string) => [text.length];
+  assert.deepEqual(idsAsPlaced(merging, 'Zan', 'suffix'), [3]);
 });
 
 test('placements, budgets and the Y predicate from a card description', () => {
