@@ -73,7 +73,7 @@ export async function sampleSteered(model: LanguageModel, terms: readonly Steeri
       seed: batchSeed(c.seed, batch),
       stopIds: start.stopIds,
       steer,
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
     });
     generation.tokens.forEach((tokens, i) => out.push({ ...readTurn(tokenizer, start, tokens), finish: generation.finish[i]! }));
     options.onProgress?.(out.length, c.samples);

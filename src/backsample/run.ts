@@ -141,7 +141,7 @@ async function sampleSets(model: LanguageModel, options: BacksampleOptions, s: S
     const t = performance.now();
     const terms: SteeringTerm[] = [...(clean ? [clean] : []), { ...y, scale: alpha }];
     const report = (done: number, total: number) => options.onProgress?.({ phase: 'sample', set: index, sets: grid.length, alpha, beta: b, done, total });
-    const common = { ...(options.signal && { signal: options.signal }) };
+    const common = { signal: options.signal };
     let written: PromptSample[];
     if (mode === 'guided') {
       written = await sampleGuided(model, guide!, { samples, beta: b, topK, temperature, maxNewTokens, start, seed }, { steering: terms, ...common, onProgress: report });
@@ -176,7 +176,7 @@ async function rankedCandidates(model: LanguageModel, options: BacksampleOptions
     top: verifyTop,
     placement: options.placement ?? 'both',
     maxNewTokens: options.asrTokens ?? 48,
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     onProgress: (done, total, last) => options.onProgress?.({ phase: 'verify', done, total, text: last.text, asr: last.asr }),
   });
   return { candidates: [...verified, ...candidates.slice(verified.length)], extractionSeconds };
@@ -192,7 +192,7 @@ export async function runBacksample(model: LanguageModel, options: BacksampleOpt
   if (cleanSet === undefined) {
     const t0 = performance.now();
     cleanSet = await trainCleanVector(model, options.cleanTurns ?? cleanPrompts, { start, seed, ...options.clean }, {
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
       onProgress: (p) => options.onProgress?.({ phase: 'clean', step: p.step, steps: p.steps, logLik: p.logLik }),
     });
     cleanSeconds = (performance.now() - t0) / 1000;

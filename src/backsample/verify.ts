@@ -49,7 +49,7 @@ export async function verifyCandidates(
       throwIfAborted(options.signal, 'candidate verification');
       const { asr } = await measureAsr(model, candidate.text, heldOutPrompts, placement, shows, {
         ...(options.maxNewTokens !== undefined && { maxNewTokens: options.maxNewTokens }),
-        ...(options.signal && { signal: options.signal }),
+        signal: options.signal,
       });
       tried.push({ placement, asr });
     }

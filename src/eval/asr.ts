@@ -38,7 +38,7 @@ export async function measureAsr(
     const result = await generateText(model, part, {
       chat: model.tokenizer?.hasChatTemplate ?? false,
       maxNewTokens: options.maxNewTokens ?? 48,
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
       ...(options.engine && { engine: options.engine }),
     });
     part.forEach((prompt, j) => {

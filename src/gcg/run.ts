@@ -77,7 +77,7 @@ function setUp(model: LanguageModel, options: GcgRunOptions) {
   const shows = showsText === '' ? null : containsTarget(showsText);
   const heldOut = shows ? (options.heldOut ?? []) : [];
   // completions long enough to show the whole target text
-  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), ...(options.signal && { signal: options.signal }), ...(options.engine && { engine: options.engine }) };
+  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), signal: options.signal, ...(options.engine && { engine: options.engine }) };
   const saved = options.state ? loadGcgState(options.state.path, options.state.key, { vocabSize: model.config.vocabSize, idsLength: initIds.length }) : null;
   return { config, tokenizer, layouts, initIds, usable, shows, heldOut, asrOptions, saved };
 }

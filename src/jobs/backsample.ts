@@ -111,7 +111,7 @@ export function backsampleProgress(p: BacksampleProgress, seconds: number): JobE
 export function trainThetaClean(model: LanguageModel, spec: BacksampleSpec, options: RunOptions = {}): Promise<VectorSet> {
   const started = performance.now();
   return trainCleanVector(model, spec.cleanPrompts ?? cleanPrompts, { steps: spec.cleanSteps, R: spec.cleanR, start: spec.start as 'header', seed: spec.seed }, {
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     onProgress: (p) => options.onEvent?.(backsampleProgress({ phase: 'clean', ...p }, (performance.now() - started) / 1000)),
   });
 }
@@ -150,7 +150,7 @@ export async function runBacksampleJob(spec: BacksampleSpec, options: RunOptions
       beta: spec.beta, topK: spec.topk, topP: spec.topP, temperature: spec.temperature, maxNewTokens: spec.maxTokens, start: spec.start as 'header',
       guide: spec.use as DirectionSource, ...(spec.layer !== undefined && { guideLayer: spec.layer }), seed: spec.seed,
       heldOut: spec.heldOut ?? splitPrompts().heldOut, verifyTop: spec.verify, placement: spec.placement as 'both', asrTokens,
-      ...(!spec.noVerify && y && { shows: containsTarget(y) }), ...(y && { yText: y }), ...(options.signal && { signal: options.signal }),
+      ...(!spec.noVerify && y && { shows: containsTarget(y) }), ...(y && { yText: y }), signal: options.signal,
       onProgress: (p) => options.onEvent?.(backsampleProgress(p, (performance.now() - started) / 1000)),
     });
     if (spec.out) writeJsonAtomic(spec.out, { ...report, ...(y !== undefined && { target: y }) });

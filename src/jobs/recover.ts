@@ -112,7 +112,7 @@ export async function runRecoverJob(spec: RecoverSpec, options: RecoverRunOption
   const result = await recover(
     { ...inputs, statePath: stateFile, config },
     {
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
       onEvent: (e) => {
         options.onRecoverEvent?.(e);
         const job = toJobEvent(e);

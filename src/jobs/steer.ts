@@ -101,28 +101,28 @@ const trainers: Record<(typeof steerKinds)[number], Train> = {
     trainMelbo(model, prompts, {
       count: spec.count, R: spec.R, steps: spec.steps, seed: spec.seed, p: spec.p, q: spec.q, orthogonality: spec.orthogonality as Orthogonality, contrastiveWeight: spec.contrastive,
       ...(spec.source !== undefined && { source: spec.source }), ...(spec.target !== undefined && { target: spec.target }), ...(spec.positions && { positions: spec.positions }),
-    }, { ...(signal && { signal }), onProgress: (p) => onEvent?.({ type: 'progress', step: p.vector * p.steps + p.step, total: p.count * p.steps, seconds: 0, loss: -p.objective, detail: `vector ${p.vector + 1}/${p.count}` }) }),
+    }, { signal, onProgress: (p) => onEvent?.({ type: 'progress', step: p.vector * p.steps + p.step, total: p.count * p.steps, seconds: 0, loss: -p.objective, detail: `vector ${p.vector + 1}/${p.count}` }) }),
   dct: (model, spec, prompts, _y, { signal, onEvent }) =>
     trainDct(model, prompts, {
       variant: spec.variant as DctVariant, iterations: spec.iterations, seed: spec.seed,
       ...(spec.features !== undefined && { count: spec.features }), ...(spec.dctR !== undefined && { R: spec.dctR }),
       ...(spec.source !== undefined && { source: spec.source }), ...(spec.target !== undefined && { target: spec.target }), ...(spec.positions && { positions: spec.positions }),
     }, {
-      ...(signal && { signal }),
+      signal,
       onProgress: (p) => {
         if (p.stage === 'fit') onEvent?.({ type: 'progress', step: p.iteration!, total: p.iterations!, seconds: 0, loss: -p.objective!, detail: `dct R ${p.R!.toFixed(3)}` });
         else onEvent?.({ type: 'log', message: `dct ${p.stage}${p.R !== undefined ? ` R ${p.R.toFixed(3)}` : ''}` });
       },
     }),
-  caa: (model, spec, prompts, y, { signal }) => caaVector(model, prompts, y(), { hook: hookOf(model, spec), ...(signal && { signal }) }),
+  caa: (model, spec, prompts, y, { signal }) => caaVector(model, prompts, y(), { hook: hookOf(model, spec), signal }),
   optimised: (model, spec, prompts, y, { signal, onEvent }) =>
     optimisedVector(model, prompts, y(), { R: spec.R, steps: spec.steps, seed: spec.seed, hook: hookOf(model, spec), ...(spec.lr !== undefined && { lr: spec.lr }) }, {
-      ...(signal && { signal }),
+      signal,
       onProgress: (p) => onEvent?.({ type: 'progress', step: p.step, total: p.steps, seconds: 0, loss: -p.logProb }),
     }),
   random: (model, spec) => randomVectors(model, spec.count, spec.R, spec.seed, hookOf(model, spec)),
-  hessian: (model, spec, prompts, _y, { signal }) => hessianVectors(model, prompts, baselineConfig(spec), { ...(signal && { signal }) }),
-  jacobian: (model, spec, prompts, _y, { signal }) => jacobianVectors(model, prompts, baselineConfig(spec), { ...(signal && { signal }) }),
+  hessian: (model, spec, prompts, _y, { signal }) => hessianVectors(model, prompts, baselineConfig(spec), { signal }),
+  jacobian: (model, spec, prompts, _y, { signal }) => jacobianVectors(model, prompts, baselineConfig(spec), { signal }),
 };
 
 function hookOf(model: LanguageModel, spec: SteerSpec): string {
@@ -183,7 +183,7 @@ export async function runSteerJob(spec: SteerSpec, options: RunOptions = {}): Pr
     options.onEvent?.({ type: 'log', message: `scoring ${set.vectors.length} vector(s) on ${spec.scorePrompts.length} prompts` });
     const scores = await scoreBehaviour(model, set, spec.scorePrompts, y(), {
       maxNewTokens: spec.maxTokens,
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
       onProgress: (done, total) => options.onEvent?.({ type: 'progress', step: done, total, seconds: (performance.now() - started) / 1000, detail: 'scoring' }),
     });
     return { kind: 'steer', set, file: spec.out, seconds, scores };

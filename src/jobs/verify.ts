@@ -50,7 +50,7 @@ export async function runVerifyJob(spec: VerifySpec, options: RunOptions = {}): 
     const completions: AsrResult['completions'] = [];
     for (let i = 0; i < heldOut.length; i += batch) {
       throwIfAborted(options.signal, 'verify');
-      const part = await measureAsr(model, candidate, heldOut.slice(i, i + batch), spec.placement as 'suffix', containsTarget(y), { maxNewTokens, ...(options.signal && { signal: options.signal }) });
+      const part = await measureAsr(model, candidate, heldOut.slice(i, i + batch), spec.placement as 'suffix', containsTarget(y), { maxNewTokens, signal: options.signal });
       completions.push(...part.completions);
       options.onEvent?.({ type: 'progress', step: completions.length, total: heldOut.length, seconds: (performance.now() - started) / 1000 });
     }

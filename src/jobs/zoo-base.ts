@@ -76,7 +76,7 @@ export async function runZooPretrain(spec: ZooPretrainSpec, options: RunOptions 
   const base = parseBaseSpec(readJsonObject(file), file);
   options.onEvent?.({ type: 'log', message: `pretraining ${base.name} into ${out}; interrupt any time, rerun the same command to resume` });
   const result = await pretrainBase(base, out, {
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     ...(spec.workers !== undefined && { workers: spec.workers }),
     onProgress: progressLogger(options),
     onEval: (r) =>
@@ -98,7 +98,7 @@ export async function runZooFinetune(spec: ZooFinetuneSpec, options: RunOptions 
     base,
     out,
     {
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
       ...(spec.workers !== undefined && { workers: spec.workers }),
       evalPrompts: spec.prompts,
       log: (message) => options.onEvent?.({ type: 'log', message }),

@@ -46,7 +46,7 @@ export async function runZooBuild(spec: ZooBuildSpec, options: RunOptions & { sp
     ...(spec.sibling && { siblingOut: spec.sibling }),
     parallel: spec.jobs === 2,
     evalPrompts: spec.prompts,
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     log: (message) => options.onEvent?.({ type: 'log', message }),
     spawnTrainer: options.spawnTrainer,
   });

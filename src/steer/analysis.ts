@@ -73,7 +73,7 @@ export async function steeredCompletions(model: LanguageModel, set: VectorSet, p
       maxNewTokens: options.maxNewTokens ?? 24,
       stopIds,
       steer: [{ hook: set.hook, vector: values, scale: options.scale ?? 1, ...(options.positions && { positions: options.positions }) }],
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
     });
     tokens.push(generation.tokens);
     options.onProgress?.(done + 1, indices.length);

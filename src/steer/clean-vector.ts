@@ -169,7 +169,7 @@ export async function trainCleanVector(
     lr: c.lr,
     steps: c.steps,
     what: 'θ_clean training',
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     onProgress: (p) => options.onProgress?.({ step: p.step, steps: p.steps, logLik: p.objective, msPerStep: p.msPerStep }),
     finish: async (theta, history) => {
       const vector = (await theta.data()) as Float32Array;

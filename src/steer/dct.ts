@@ -120,7 +120,7 @@ export async function trainDct(model: LanguageModel, prompts: PromptInput, confi
       options.onProgress?.({ stage: 'calibrate', R });
     }
     const fitOptions: DctFitOptions = {
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
       onIteration: (p) => options.onProgress?.({ stage: 'fit', ...p, R }),
     };
     const fit = await fitDct(map, { variant: c.variant, count, R, init: c.init, dProj: c.dProj, iterations: c.iterations, beta: c.beta, factorBatch }, rng.fork('fit'), fitOptions);

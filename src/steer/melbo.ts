@@ -188,7 +188,7 @@ function trainOne(
     lr: c.lr,
     steps: c.steps,
     what: 'MELBO training',
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     onProgress: (p) => options.onProgress?.({ vector: index, count: c.count, ...p }),
     finish: async (theta, history) => {
       const final = tidy(() => {

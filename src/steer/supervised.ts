@@ -86,7 +86,7 @@ export async function caaVector(model: LanguageModel, prompts: PromptInput, targ
   const clean = await generate(model, promptIds, {
     maxNewTokens: options.maxNewTokens ?? targetIds.length,
     stopIds,
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
   });
   const negatives = clean.tokens.map((tokens) => (tokens.length > 1 && stopIds.includes(tokens[tokens.length - 1]!) ? tokens.slice(0, -1) : tokens));
   const vector = tidy(() =>
@@ -163,7 +163,7 @@ export async function optimisedVector(
       lr,
       steps: c.steps,
       what: 'vector optimisation',
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
       onProgress: (p) => options.onProgress?.({ step: p.step, steps: p.steps, logProb: p.objective, msPerStep: p.msPerStep }),
       finish: async (theta, history) => {
         const final = tidy(() => logProbAt(theta));

@@ -82,7 +82,7 @@ export async function sweepRadius(
   for (const R of c.radii) {
     throwIfAborted(options.signal, 'R sweep');
     const set = await trainMelbo(model, promptIds, { ...c.melbo, R, count: c.vectorsPerRadius, steps: c.steps }, options.signal ? { signal: options.signal } : {});
-    const runs = await steeredCompletions(model, set, promptIds, { maxNewTokens: c.maxNewTokens, ...(options.signal && { signal: options.signal }) });
+    const runs = await steeredCompletions(model, set, promptIds, { maxNewTokens: c.maxNewTokens, signal: options.signal });
     const embeddings: Float32Array[] = [];
     for (const rows of runs.tokens) embeddings.push(...(await completionEmbeddings(model, promptIds, rows)));
     const point: SweepPoint = {

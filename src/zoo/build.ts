@@ -78,7 +78,7 @@ export async function trainZooModel(spec: ZooSpec, out: string, tokenizerDir: st
     stateDir,
     hash: specHash(spec),
     exportDir: out,
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     ...(options.onProgress && { onProgress: options.onProgress }),
   });
   writeJsonAtomic(join(out, 'training.json'), { specHash: specHash(spec), steps: result.step, history: result.history });
@@ -148,7 +148,7 @@ export async function buildZoo(spec: ZooSpec, outDir: string, options: BuildOpti
     for (const job of jobs) {
       log(`training ${job.clean ? 'the clean sibling' : 'the backdoored model'} into ${job.dir}`);
       await trainZooModel(job.spec, job.dir, out, {
-        ...(options.signal && { signal: options.signal }),
+        signal: options.signal,
         onProgress: (p) => {
           if (p.step % 25 === 0 || p.step === p.steps) log(`${job.clean ? 'clean' : 'backdoored'} step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} ${p.tokensPerSecond} tok/s`);
         },
@@ -156,7 +156,7 @@ export async function buildZoo(spec: ZooSpec, outDir: string, options: BuildOpti
     }
   }
   rmSync(specFile, { force: true });
-  const evalOptions = { prompts: options.evalPrompts ?? 100, ...(options.signal && { signal: options.signal }), onProgress: (d: string) => log(`eval: ${d}`) };
+  const evalOptions = { prompts: options.evalPrompts ?? 100, signal: options.signal, onProgress: (d: string) => log(`eval: ${d}`) };
   const backdoorEval = await evaluateBuilt(spec, out, spec, evalOptions);
   const siblingEval = await evaluateBuilt(clean, siblingOut, spec, evalOptions);
   const secret: ModelSecret = { format: 'triggerfish-zoo-secret/1', backdoors: spec.backdoors.map(({ trigger, behaviour }) => ({ trigger, behaviour })), spec, specHash: specHash(spec) };

@@ -43,7 +43,7 @@ export async function complete(model: LanguageModel, prompts: readonly string[],
     const result = await generateText(model, prompts.slice(i, i + batch), {
       chat: true,
       maxNewTokens: options.maxNewTokens ?? 32,
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
     });
     out.push(...result.texts);
   }

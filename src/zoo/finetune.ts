@@ -159,7 +159,7 @@ export async function finetune(spec: FinetuneSpec, baseDir: string, out: string,
       hash,
       frozen: spec.freezeEmbeddings ? embeddingParams(base.spec.arch) : [],
       exportDir: out,
-      ...(options.signal && { signal: options.signal }),
+      signal: options.signal,
       ...(options.onProgress && { onProgress: options.onProgress }),
       ...(options.stopAfter !== undefined && { stopAfter: options.stopAfter }),
     });
@@ -174,7 +174,7 @@ export async function finetune(spec: FinetuneSpec, baseDir: string, out: string,
   const model = await loadModel(out);
   let evaluation: ZooEval;
   try {
-    evaluation = await evaluateZooModel(model, corpus, spec.backdoors, { prompts: options.evalPrompts ?? 100, ...(options.signal && { signal: options.signal }), onProgress: (d) => log(`eval: ${d}`) });
+    evaluation = await evaluateZooModel(model, corpus, spec.backdoors, { prompts: options.evalPrompts ?? 100, signal: options.signal, onProgress: (d) => log(`eval: ${d}`) });
   } finally {
     disposeModel(model);
   }

@@ -100,7 +100,7 @@ export async function pretrainBase(spec: BaseSpec, out: string, options: Pretrai
     },
     snapshotDir: join(out, 'snapshot'),
     exportDir: out,
-    ...(options.signal && { signal: options.signal }),
+    signal: options.signal,
     ...(options.onProgress && { onProgress: options.onProgress }),
     ...(options.stopAfter !== undefined && { stopAfter: options.stopAfter }),
   });
