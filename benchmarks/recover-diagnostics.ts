@@ -20,7 +20,6 @@
  * One JSON line per model and variant (ranks are 1-based, out of the vocabulary).
  *   npx tsx benchmarks/recover-diagnostics.ts --zoo models --base llama-base [--prior] [--growth] [--only name,name]
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
@@ -30,7 +29,7 @@ import { onnxForward } from '../src/model/onnx-forward.js';
 import { tokenChangesAll } from '../src/recover/priors-weights.js';
 import { tokenPriors, zScores } from '../src/recover/priors.js';
 import { startOf } from '../src/steer/start.js';
-import { readCard } from '../src/zoo/card.js';
+import { listModelDirs, readCard } from '../src/zoo/card.js';
 import { readSecret } from '../src/zoo/secret.js';
 
 const { values } = parseArgs({
@@ -51,9 +50,9 @@ const D = base.config.dModel;
 const V = base.config.vocabSize;
 
 // every fine-tune of this base in the folder; the clean one is the reference R
-const fineTunes = readdirSync(zoo)
-  .filter((name) => existsSync(join(zoo, name, 'card.json')) && basename(readCard(join(zoo, name)).base ?? '') === values.base)
-  .sort();
+const fineTunes = listModelDirs(zoo)
+  .map((dir) => basename(dir))
+  .filter((name) => basename(readCard(join(zoo, name)).base ?? '') === values.base);
 const models = new Map<string, LanguageModel>();
 for (const name of fineTunes) models.set(name, await loadModel(join(zoo, name), { tokenizer: false }));
 const cleanName = fineTunes.find((name) => readSecret(join(zoo, name)).backdoors.length === 0);

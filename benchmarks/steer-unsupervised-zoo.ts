@@ -11,10 +11,10 @@
  *   npx tsx benchmarks/steer-unsupervised-zoo.ts --models models --seeds 0,1,2 --out benchmarks/results/steer-unsupervised-v2.jsonl [--table]
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readCard } from '../src/zoo/card.js';
+import { listModelDirs, readCard } from '../src/zoo/card.js';
 import { readSecret } from '../src/zoo/secret.js';
 import { defaultLayers } from '../src/steer/layers.js';
 import { readConfig } from '../src/model/checkpoint.js';
@@ -35,11 +35,9 @@ const readRows = (): Row[] => (existsSync(out) ? readFileSync(out, 'utf8').split
 /** Backdoored models of the folder whose (first) trigger is a string the benchmark can insert. */
 function stringTriggerModels(root: string): string[] {
   const only = values.only ? new Set(values.only.split(',')) : null;
-  return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'card.json')) && (!only || only.has(e.name)))
-    .map((e) => e.name)
-    .filter((name) => readCard(join(root, name)).behaviours.length > 0 && readSecret(join(root, name)).backdoors[0]!.trigger.kind !== 'content')
-    .sort();
+  return listModelDirs(root)
+    .map((dir) => basename(dir))
+    .filter((name) => (!only || only.has(name)) && readCard(join(root, name)).behaviours.length > 0 && readSecret(join(root, name)).backdoors[0]!.trigger.kind !== 'content');
 }
 
 if (!values.table) {

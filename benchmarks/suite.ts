@@ -77,7 +77,8 @@ if (spec.worker) {
   const existing = readRecords();
   if (spec.report && existing.length === 0) fail(`no runs in ${results} to report; run the suite there first (without --report)`);
   const done = new Set(existing.filter((r) => !r.error).map((r) => `${r.model}|${r.method}|${r.seed}`));
-  const folders = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'config.json'))).map((e) => join(root, e.name)).sort();
+  // every model folder (or link to one), a card or not: a missing card is reported below, not passed over
+  const folders = readdirSync(root).filter((name) => existsSync(join(root, name, 'config.json'))).map((name) => join(root, name)).sort();
   const queue: ModelJob[] = [];
   for (const dir of spec.report ? [] : folders) {
     const name = dir.split('/').pop()!;

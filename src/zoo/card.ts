@@ -67,12 +67,15 @@ export function writeCard(dir: string, card: ModelCard): void {
 }
 
 
-/** Sub-folders of root with a card.json, sorted; a missing root lists nothing. */
+/**
+ * Sub-folders of root with a card.json (links to folders count: a zoo can be assembled from links),
+ * as absolute paths, sorted; a missing root lists nothing.
+ */
 export function listModelDirs(root: string): string[] {
   if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(root, e.name, 'card.json')))
-    .map((e) => resolve(root, e.name))
+  return readdirSync(root)
+    .filter((name) => existsSync(join(root, name, 'card.json')))
+    .map((name) => resolve(root, name))
     .sort();
 }
 

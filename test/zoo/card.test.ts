@@ -1,10 +1,10 @@
 /** card.json: a clean sibling (no behaviours) reads, malformed cards are refused with the field named. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { readCard } from '../../src/zoo/card.js';
+import { listModelDirs, readCard } from '../../src/zoo/card.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'card-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,4 +30,16 @@ test('malformed cards are refused with a one-line error naming the field', () =>
   }
   rmSync(join(dir, 'card.json'));
   assert.throws(() => readCard(dir), /missing: this folder is not a zoo model/);
+});
+
+test('a zoo folder lists its model folders and links to them, not plain files or folders without a card', () => {
+  const zoo = join(dir, 'zoo');
+  for (const name of ['b-model', 'a-model', 'no-card']) mkdirSync(join(zoo, name), { recursive: true });
+  for (const name of ['b-model', 'a-model']) writeFileSync(join(zoo, name, 'card.json'), '{}');
+  writeFileSync(join(zoo, 'notes.txt'), 'not a model');
+  mkdirSync(join(dir, 'elsewhere', 'linked'), { recursive: true });
+  writeFileSync(join(dir, 'elsewhere', 'linked', 'card.json'), '{}');
+  symlinkSync(join(dir, 'elsewhere', 'linked'), join(zoo, 'c-linked'));
+  assert.deepEqual(listModelDirs(zoo), ['a-model', 'b-model', 'c-linked'].map((n) => join(zoo, n)));
+  assert.deepEqual(listModelDirs(join(dir, 'missing')), []);
 });
