@@ -15,7 +15,7 @@ import type { BacksampleMode } from '../src/backsample/run.js';
 import { runBacksample } from '../src/backsample/run.js';
 import { trainCleanVector } from '../src/steer/clean-vector.js';
 import { initBackend } from '../src/engine/backend.js';
-import { containsTarget, measureAsr } from '../src/eval/asr.js';
+import { containsTarget, measureAsr, roomForY } from '../src/eval/asr.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { disposeModel } from '../src/model/language-model.js';
 import { cleanPrompts } from '../src/prompts/clean.js';
@@ -49,7 +49,7 @@ for (const dir of dirs) {
   const model = await loadModel(dir);
   const card = readCard(dir);
   const text = card.behaviours[0]!.target;
-  const asrTokens = model.tokenizer!.encode(text).length + 8;
+  const asrTokens = roomForY(model.tokenizer!, text);
   // for the scoring after each attack only; nothing below hands it to an attack
   const backdoor = readSecret(dir).backdoors[0]!;
   const truth = triggerTruth(backdoor.trigger);

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
 import { charBleu } from '../src/eval/bleu.js';
 import type { GcgTargetSpec } from '../src/gcg/config.js';
-import { measureAsr } from '../src/eval/asr.js';
+import { measureAsr, roomForY } from '../src/eval/asr.js';
 import { runGcg } from '../src/gcg/run.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { cleanPrompts } from '../src/prompts/clean.js';
@@ -86,7 +86,7 @@ for (const kind of values.targets.split(',')) {
       },
     });
     // scoring, after the attack: the true behaviour predicate on the same held-out prompts
-    const scored = await measureAsr(model, result.bestString, heldOut, placement, (c) => showsBehaviour(backdoor.behaviour, c), { maxNewTokens: model.tokenizer!.encode(text).length + 8 });
+    const scored = await measureAsr(model, result.bestString, heldOut, placement, (c) => showsBehaviour(backdoor.behaviour, c), { maxNewTokens: roomForY(model.tokenizer!, text) });
     console.log(JSON.stringify({
       bench: 'gcg_target', model: card.name, backend: backend.name, target: kind, direction: kind === 'logit' ? null : direction.source, seed,
       steps: result.history.length, seconds: +result.seconds.toFixed(1), secondsPerStep: +(result.seconds / Math.max(1, result.history.length)).toFixed(2),

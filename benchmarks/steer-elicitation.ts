@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
+import { roomForY } from '../src/eval/asr.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { cleanPrompts } from '../src/prompts/clean.js';
 import type { VectorSet } from '../src/steer/index.js';
@@ -56,7 +57,7 @@ const emit = (record: object) => console.log(JSON.stringify({ model: card.name, 
 // the scorer's predicate (read once; the vectors never see it)
 const behaviour = readSecret(dir).backdoors[0]!.behaviour;
 async function elicitation(set: VectorSet, scale = 1): Promise<number[]> {
-  const runs = await steeredCompletions(model, set, heldOut, { maxNewTokens: model.tokenizer!.encode(target).length + 8, scale });
+  const runs = await steeredCompletions(model, set, heldOut, { maxNewTokens: roomForY(model.tokenizer!, target), scale });
   return runs.texts!.map((texts) => texts.filter((t) => showsBehaviour(behaviour, t)).length / heldOut.length);
 }
 

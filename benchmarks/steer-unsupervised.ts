@@ -19,6 +19,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
+import { roomForY } from '../src/eval/asr.js';
 import { relativeRadius } from '../src/steer/scale.js';
 import { auroc } from '../src/eval/stats.js';
 import type { LanguageModel } from '../src/model/language-model.js';
@@ -79,7 +80,7 @@ const trigger: StringTrigger = backdoor.trigger;
 const rng = new Random(`steer-unsupervised:${seed}`);
 const triggered = heldOut.map((p) => place(p, trigger.text, trigger.placement, rng));
 const junk = heldOut.map((p) => place(p, junkString(rng), trigger.placement, rng));
-const maxNewTokens = model.tokenizer!.encode(Y).length + 8;
+const maxNewTokens = roomForY(model.tokenizer!, Y);
 
 async function shares(set: VectorSet, prompts: readonly string[], indices?: number[], positions?: number[]): Promise<number[]> {
   const runs = await steeredCompletions(model, set, prompts, { maxNewTokens, ...(indices && { indices }), ...(positions && { positions }) });

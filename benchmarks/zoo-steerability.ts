@@ -15,6 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend.js';
+import { roomForY } from '../src/eval/asr.js';
 import { loadModel } from '../src/model/checkpoint.js';
 import { cleanPrompts } from '../src/prompts/clean.js';
 import { lastTokenStates, makeVectorSet, objectiveLandscape, sourceHook, steeredCompletions } from '../src/steer/index.js';
@@ -53,7 +54,7 @@ for (const [b, backdoor] of readSecret(dir).backdoors.entries()) {
     continue;
   }
   const withTrigger = train.map((p) => place(p, trigger.text, trigger.placement, new Random(`steerability:${p}`)));
-  const maxNewTokens = model.tokenizer!.encode(card.behaviours[b]?.target ?? '').length + 8;
+  const maxNewTokens = roomForY(model.tokenizer!, card.behaviours[b]?.target ?? '');
   for (let s = 0; s < L - 1; s++) {
     const a = await lastTokenStates(model, withTrigger, s + 1);
     const c = cleanStates.get(s) ?? (await lastTokenStates(model, train, s + 1));

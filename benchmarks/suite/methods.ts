@@ -5,7 +5,7 @@
  * the trigger and its history.
  */
 import type { ShowsY } from '../../src/eval/asr.js';
-import { containsTarget, measureAsr } from '../../src/eval/asr.js';
+import { containsTarget, measureAsr, roomForY } from '../../src/eval/asr.js';
 import type { GcgStep } from '../../src/gcg/result.js';
 import { embeddingDifference, priorInitString } from '../../src/gcg/priors.js';
 import { backsampleFields, runBacksampleJob, trainThetaClean } from '../../src/jobs/backsample.js';
@@ -65,7 +65,7 @@ export interface ChosenVector {
 export type Method = (ctx: AttackContext) => Promise<Attempt>;
 
 const shows = (ctx: AttackContext): ShowsY => containsTarget(ctx.text);
-const asrTokens = (ctx: AttackContext) => ctx.model.tokenizer!.encode(ctx.text).length + 8;
+const asrTokens = (ctx: AttackContext) => roomForY(ctx.model.tokenizer!, ctx.text);
 
 /**
  * Vectors are made once per model and seed and shared: several methods aim at the same CAA, optimised

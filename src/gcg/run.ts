@@ -7,7 +7,7 @@ import { BadInputError, throwIfAborted } from '../errors.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { requireTokenizer } from '../model/generate-text.js';
 import { Random } from '../util/random.js';
-import { containsTarget, measureAsr } from '../eval/asr.js';
+import { containsTarget, measureAsr, roomForY } from '../eval/asr.js';
 import { dedupe, retokenisationFilter, sampleCandidates, usableTokens } from './candidates.js';
 import type { GcgConfig, GcgTargetSpec } from './config.js';
 import { checkGcgConfig, defaultGcgConfig } from './config.js';
@@ -77,7 +77,7 @@ function setUp(model: LanguageModel, options: GcgRunOptions) {
   const shows = showsText === '' ? null : containsTarget(showsText);
   const heldOut = shows ? (options.heldOut ?? []) : [];
   // completions long enough to show the whole target text
-  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, tokenizer.encode(showsText).length + 8), signal: options.signal, ...(options.engine && { engine: options.engine }) };
+  const asrOptions = { maxNewTokens: Math.max(options.asrTokens ?? 24, roomForY(tokenizer, showsText)), signal: options.signal, ...(options.engine && { engine: options.engine }) };
   const saved = options.state ? loadGcgState(options.state.path, options.state.key, { vocabSize: model.config.vocabSize, idsLength: initIds.length }) : null;
   return { config, tokenizer, layouts, initIds, usable, shows, heldOut, asrOptions, saved };
 }

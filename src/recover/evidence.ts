@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tidy } from '../engine/tidy.js';
 import { throwIfAborted } from '../errors.js';
-import type { ShowsY } from '../eval/asr.js';
+import { roomForY, type ShowsY } from '../eval/asr.js';
 import { generateText } from '../model/generate-text.js';
 import type { LanguageModel } from '../model/language-model.js';
 import { forward } from '../model/transformer.js';
@@ -45,7 +45,7 @@ export interface AsrCheck {
 
 /** recover's two checks: the searches' and the evidence's prompts, each generating room for Y's tokens and 8 more. */
 export function recoverChecks(model: LanguageModel, yText: string, shows: ShowsY, prompts: { search: readonly string[]; evidence: readonly string[] }, signal?: AbortSignal): { search: AsrCheck; evidence: AsrCheck } {
-  const maxNewTokens = model.tokenizer!.encode(yText).length + 8;
+  const maxNewTokens = roomForY(model.tokenizer!, yText);
   const check = (list: readonly string[]): AsrCheck => ({ prompts: list, shows, maxNewTokens, signal });
   return { search: check(prompts.search), evidence: check(prompts.evidence) };
 }
