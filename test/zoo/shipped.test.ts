@@ -1,7 +1,7 @@
 /**
  * The models shipped under models/: each loads, its tokenizer loads in transformers.js and
  * round-trips text, its logits match the independent PyTorch implementation (golden values made by
- * test/fixtures/shipped/make-golden.sh), and its card reports the thresholds it was shipped for.
+ * scripts/golden/make-shipped-golden.sh), and its card reports the thresholds it was shipped for.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ for (const name of shipped) {
 
     test('logits match torch_ref (golden, 1e-4)', async () => {
       const goldenFile = join(goldens, `${name}.json`);
-      assert.ok(existsSync(goldenFile), `no golden values for ${name}; run test/fixtures/shipped/make-golden.sh`);
+      assert.ok(existsSync(goldenFile), `no golden values for ${name}; run scripts/golden/make-shipped-golden.sh`);
       const golden = JSON.parse(readFileSync(goldenFile, 'utf8')) as { ids: number[]; logits: number[][] };
       const model = await loadModel(dir);
       const logits = tf.tidy(() => forward(model, tf.tensor2d([golden.ids], [1, golden.ids.length], 'int32')).logits!);
