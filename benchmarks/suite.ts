@@ -5,12 +5,12 @@
  * then a markdown table and SVG plots beside it. `--jobs N` runs N (model, seed) pairs at a time in
  * worker processes (the wasm backend uses one core per process).
  *
- *   npm run bench:suite -- --models models [--quick] [--jobs 2] [--methods gcg-logit,gcg-act-optimised] [--seeds 0,1,2] [--out benchmarks/results]
+ *   npm run bench:suite -- --models models [--quick] [--jobs 2] [--methods gcg-logit,gcg-act-optimised] [--only gpt2-two-tags] [--seeds 0,1,2] [--out benchmarks/results]
  */
 import { fork } from 'node:child_process';
 import { adoptChild } from '../src/util/children.js';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -79,9 +79,13 @@ if (spec.worker) {
   const done = new Set(existing.filter((r) => !r.error).map((r) => `${r.model}|${r.method}|${r.seed}`));
   // every model folder (or link to one), a card or not: a missing card is reported below, not passed over
   const folders = readdirSync(root).filter((name) => existsSync(join(root, name, 'config.json'))).map((name) => join(root, name)).sort();
+  const only = spec.only ? new Set(spec.only.split(',')) : null;
+  const unknown = [...(only ?? [])].filter((name) => !folders.some((dir) => basename(dir) === name));
+  if (unknown.length > 0) fail(`--only names no model folder of ${root}: ${unknown.join(', ')}`);
   const queue: ModelJob[] = [];
   for (const dir of spec.report ? [] : folders) {
-    const name = dir.split('/').pop()!;
+    const name = basename(dir);
+    if (only && !only.has(name)) continue;
     let card;
     try {
       card = readCard(dir);

@@ -59,6 +59,17 @@ test('a rerun resumes: finished runs are not repeated, new seeds are added', () 
   assert.deepEqual(after.map((r) => r.seed).sort(), [0, 1, 2]);
 });
 
+test('--only runs the named models alone; the rest of the folder stays there as siblings; an unknown name is refused', () => {
+  const before = records().length;
+  const run = suite('--seeds', '3', '--only', 'qwen2-moon-phrase');
+  assert.equal(run.status, 0, run.stderr);
+  const added = records().slice(before);
+  assert.deepEqual(added.map((r) => [r.model, r.seed]), [['qwen2-moon-phrase', 3]]);
+  const unknown = suite('--only', 'gpt2-nonsense');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /^triggerfish bench: --only names no model folder of .*: gpt2-nonsense\n$/);
+});
+
 test('--report rewrites the table from the runs there and runs nothing, even for seeds not yet run', () => {
   const before = readFileSync(join(out, 'suite-quick.jsonl'), 'utf8');
   rmSync(join(out, 'suite-quick.md'));
