@@ -77,6 +77,12 @@ export interface RecoverConfig {
   evidenceTop: number;
   /** One-character edits measured per candidate firing at ≥ τ/2 (its neighbourhood; 0 = none). */
   neighbours: number;
+  /**
+   * The best-ranked firing candidates that lose tokens one at a time after their evidence, at the
+   * placement where they fire best, while the search check still fires (stages.ts, trimFiring; 0 = none,
+   * and none without minimisation).
+   */
+  trimTop: number;
   seed: number;
 }
 
@@ -116,6 +122,7 @@ export const defaultRecoverConfig: RecoverConfig = {
   reassembleChecks: 8,
   evidenceTop: 12,
   neighbours: 6,
+  trimTop: 6,
   seed: 0,
 };
 

@@ -10,7 +10,9 @@
  *   orderings  orderings of the top prior tokens
  *   reassemble orderings of the pieces that the firing strings of several lineages share
  *   minimise   greedy deletion, retokenisation, prior substitutions of the strings that fire
- *   evidence   ASR at three placements, ASR on the reference, likelihood, prior; then rank.ts
+ *   evidence   ASR at three placements, ASR on the reference, likelihood, prior; then the best firing
+ *              strings trimmed token by token at their best placement, a shorter one measured too
+ *              (with minimisation only); then rank.ts
  * The searches minimise the contrast loss when a reference is used, the logit loss otherwise.
  * Budget shares (of --budget): searching at the prefix ends by 35 % (its prior lineage by 20 %; the
  * loss lineage, the GCG lineage and orderings by 35 %), at the suffix by 65 % (50 %),
@@ -32,7 +34,7 @@ import type { RecoverConfig, RecoverEvent, RecoverOptions, RecoverResult } from 
 import { defaultRecoverConfig, recoverPrompts } from './options.js';
 import { rankCandidates, reportedTrigger } from './rank.js';
 import { computePrior } from './run-priors.js';
-import { gatherAll, minimiseFiring, reassembleFound, runLeak, searchPlacement } from './stages.js';
+import { gatherAll, minimiseFiring, reassembleFound, runLeak, searchPlacement, trimFiring } from './stages.js';
 import { freshState, loadRecoverState, saveRecoverState } from './state.js';
 
 export type { RecoverContext, RecoverHooks } from './context.js';
@@ -102,7 +104,10 @@ async function runStages(context: RecoverContext): Promise<RecoverResult> {
   reassembled.forEach((c) => pool.add(c));
   const minimised = await keptStage(context, 'minimise', 'minimised', () => minimiseFiring(context, pool.all(), priorTokens, priorOf), config.useMinimise ? undefined : { why: 'turned off', value: [] });
   minimised.forEach((c) => pool.add(c));
-  const evidence = await keptStage(context, 'evidence', 'evidence', () => gatherAll(context, pool.all(), priorOf));
+  const evidence = await keptStage(context, 'evidence', 'evidence', async () => {
+    const gathered = await gatherAll(context, pool.all(), priorOf);
+    return config.useMinimise && config.trimTop > 0 ? [...gathered, ...(await trimFiring(context, gathered, priorOf))] : gathered;
+  });
   const ranked = rankCandidates(evidence, config.asrThreshold);
   return {
     model: context.inputs.model,

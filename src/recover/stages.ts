@@ -4,7 +4,7 @@
  */
 import { initStringOf } from '../gcg/config.js';
 import { startOf } from '../steer/start.js';
-import type { Candidate, SearchPlacement } from './candidate.js';
+import type { Candidate, Evidence, SearchPlacement } from './candidate.js';
 import type { RecoverContext } from './context.js';
 import { makeObjective } from './context.js';
 import type { Objective } from './objective.js';
@@ -14,6 +14,7 @@ import { grow, scoreSingles } from './grow.js';
 import { leakCandidates } from './leak.js';
 import { minimise } from './minimise.js';
 import { orderingSearch } from './orderings.js';
+import { rankCandidates } from './rank.js';
 import { consensusTokens, reassemble } from './reassemble.js';
 import { stage } from './context.js';
 
@@ -181,6 +182,55 @@ export async function minimiseFiring(context: RecoverContext, all: readonly Cand
     } finally {
       objective.dispose();
     }
+  }
+  return out;
+}
+
+/**
+ * The shortest firing form of the best firing candidates, at the placement where each fires best.
+ * Minimisation (above) runs on four strings at the placement they were searched at; a string that
+ * fires at full strength elsewhere, or that reassembly wrote with padding, reaches the evidence whole
+ * while its core, which would fire alone, is no candidate: on gpt2-zanthor-refusal `Zanthor 993` and
+ * `Give Zanthor` (1.00, best inside the request) were ranked without `Zanthor`, below the permutation
+ * `ant Zhor`. So the `trimTop` best-ranked firing strings (not universal) lose one token at a time while
+ * the search check still fires at their best placement, and a shorter string that results, if new,
+ * gets evidence of its own (the ranking's padding rule then puts the longer one below it).
+ */
+export async function trimFiring(context: RecoverContext, gathered: readonly { candidate: Candidate; evidence: Evidence }[], priorOf: (ids: readonly number[]) => number): Promise<{ candidate: Candidate; evidence: Evidence }[]> {
+  const { config, suspect } = context;
+  const tokenizer = suspect.tokenizer!;
+  const known = new Set(gathered.map((g) => g.candidate.text.trim()));
+  const firing = rankCandidates(gathered, config.asrThreshold).filter((c) => !c.universal && c.evidence.asrSuspect >= config.asrThreshold).slice(0, config.trimTop);
+  const turnPrefix = startOf(suspect).turnPrefix;
+  const out: { candidate: Candidate; evidence: Evidence }[] = [];
+  for (const top of firing) {
+    if (context.outOfTime()) {
+      context.state.notes.push('trimming stopped at the time budget');
+      break;
+    }
+    const placement = top.evidence.bestPlacement;
+    const fires = async (text: string) => (await heldOutAsr(suspect, text, placement, context.searchCheck)) >= config.asrThreshold;
+    let text = top.text.trim();
+    const tried = new Set<string>([text]);
+    for (let shortened = true; shortened; ) {
+      shortened = false;
+      const ids = tokenizer.encode(text);
+      for (let i = 0; i < ids.length && ids.length > 1 && !shortened; i++) {
+        const shorter = tokenizer.decode(ids.filter((_, j) => j !== i)).trim();
+        if (shorter === '' || tried.has(shorter)) continue;
+        tried.add(shorter);
+        if (await fires(shorter)) [text, shortened] = [shorter, true];
+      }
+    }
+    if (known.has(text)) continue;
+    known.add(text);
+    const candidate: Candidate = { text, provenance: [...new Set([...top.provenance, 'minimise' as const])], placement: top.placement, loss: null, searchAsr: null };
+    const evidence = await gatherEvidence(candidate, {
+      suspect, reference: context.reference, check: context.evidenceCheck, turnPrefix, priorOf,
+      neighbours: config.neighbours, threshold: config.asrThreshold, seed: config.seed,
+    });
+    out.push({ candidate, evidence });
+    context.emit({ kind: 'progress', stage: 'evidence', done: gathered.length + out.length, total: gathered.length + firing.length, best: text, asr: evidence.asrSuspect });
   }
   return out;
 }
