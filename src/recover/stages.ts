@@ -8,6 +8,7 @@ import type { Candidate, Evidence, SearchPlacement } from './candidate.js';
 import type { RecoverContext } from './context.js';
 import { makeObjective } from './context.js';
 import type { Objective } from './objective.js';
+import type { EvidenceContext } from './evidence.js';
 import { gatherEvidence, heldOutAsr } from './evidence.js';
 import { coordinateSearch } from './coordinate.js';
 import { grow, scoreSingles } from './grow.js';
@@ -186,6 +187,12 @@ export async function minimiseFiring(context: RecoverContext, all: readonly Cand
   return out;
 }
 
+/** What gathering evidence needs from a run: its models, the evidence prompts, the prior and the settings. */
+function evidenceContext(context: RecoverContext, priorOf: (ids: readonly number[]) => number): EvidenceContext {
+  const { suspect, reference, evidenceCheck, config } = context;
+  return { suspect, reference, check: evidenceCheck, turnPrefix: startOf(suspect).turnPrefix, priorOf, neighbours: config.neighbours, threshold: config.asrThreshold, seed: config.seed };
+}
+
 /**
  * The shortest firing form of the best firing candidates, at the placement where each fires best.
  * Minimisation (above) runs on four strings at the placement they were searched at; a string that
@@ -201,7 +208,7 @@ export async function trimFiring(context: RecoverContext, gathered: readonly { c
   const tokenizer = suspect.tokenizer!;
   const known = new Set(gathered.map((g) => g.candidate.text.trim()));
   const firing = rankCandidates(gathered, config.asrThreshold).filter((c) => !c.universal && c.evidence.asrSuspect >= config.asrThreshold).slice(0, config.trimTop);
-  const turnPrefix = startOf(suspect).turnPrefix;
+  const measure = evidenceContext(context, priorOf);
   const out: { candidate: Candidate; evidence: Evidence }[] = [];
   for (const top of firing) {
     if (context.outOfTime()) {
@@ -225,10 +232,7 @@ export async function trimFiring(context: RecoverContext, gathered: readonly { c
     if (known.has(text)) continue;
     known.add(text);
     const candidate: Candidate = { text, provenance: [...new Set([...top.provenance, 'minimise' as const])], placement: top.placement, loss: null, searchAsr: null };
-    const evidence = await gatherEvidence(candidate, {
-      suspect, reference: context.reference, check: context.evidenceCheck, turnPrefix, priorOf,
-      neighbours: config.neighbours, threshold: config.asrThreshold, seed: config.seed,
-    });
+    const evidence = await gatherEvidence(candidate, measure);
     out.push({ candidate, evidence });
     context.emit({ kind: 'progress', stage: 'evidence', done: gathered.length + out.length, total: gathered.length + firing.length, best: text, asr: evidence.asrSuspect });
   }
@@ -244,17 +248,14 @@ export async function gatherAll(context: RecoverContext, all: readonly Candidate
   const minimisedFiring = (c: Candidate) => (c.provenance.includes('minimise') && (c.searchAsr ?? 0) >= context.config.asrThreshold ? 0 : 1);
   const promising = [...all].sort((a, b) => minimisedFiring(a) - minimisedFiring(b) || (b.searchAsr ?? -1) - (a.searchAsr ?? -1) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.text.length - b.text.length);
   const chosen = promising.slice(0, context.config.evidenceTop);
-  const turnPrefix = startOf(context.suspect).turnPrefix;
+  const measure = evidenceContext(context, priorOf);
   const out = [];
   for (const [i, candidate] of chosen.entries()) {
     if (i >= 4 && context.outOfTime()) {
       context.state.notes.push(`evidence gathered for ${i} of ${chosen.length} candidates before the time budget ran out`);
       break;
     }
-    const evidence = await gatherEvidence(candidate, {
-      suspect: context.suspect, reference: context.reference, check: context.evidenceCheck, turnPrefix, priorOf,
-      neighbours: context.config.neighbours, threshold: context.config.asrThreshold, seed: context.config.seed,
-    });
+    const evidence = await gatherEvidence(candidate, measure);
     out.push({ candidate, evidence });
     context.emit({ kind: 'progress', stage: 'evidence', done: i + 1, total: chosen.length, best: candidate.text, asr: evidence.asrSuspect });
   }
