@@ -29,26 +29,44 @@ export interface Minimised {
   steps: { kind: 'delete' | 'substitute'; text: string; asr: number }[];
 }
 
-export async function minimise(objective: Objective, text: string, options: MinimiseOptions): Promise<Minimised> {
-  let ids = objective.encode(text);
-  let asr = await options.asr(objective.text(ids));
+/** How a string becomes ids and back where it is placed (an Objective is one). */
+export interface Spelling {
+  encode(text: string): number[];
+  text(ids: readonly number[]): string;
+}
+
+/**
+ * Step 1 alone: drop the first token whose removal (retokenised) keeps ASR at the threshold, and start
+ * over, until no single deletion does. `asr` is the firing string's own.
+ */
+export async function deleteGreedily(spelling: Spelling, start: readonly number[], asr: number, options: Pick<MinimiseOptions, 'asr' | 'threshold' | 'outOfTime' | 'signal'>): Promise<{ ids: number[]; asr: number; steps: Minimised['steps'] }> {
+  let ids = [...start];
   const steps: Minimised['steps'] = [];
-  if (asr < options.threshold) return { text: objective.text(ids), asr, steps };
   for (let changed = true; changed && ids.length > 1 && !options.outOfTime(); ) {
     changed = false;
     for (let i = 0; i < ids.length; i++) {
       throwIfAborted(options.signal, 'recover');
-      const shorter = objective.encode(objective.tokenizer.decode([...ids.slice(0, i), ...ids.slice(i + 1)])); // retokenised
+      const shorter = spelling.encode(spelling.text([...ids.slice(0, i), ...ids.slice(i + 1)])); // retokenised
       // progress is measured in characters: a retokenised remainder may need as many tokens ("d cat" → "cat" as `c`,`at`)
-      if (shorter.length === 0 || objective.text(shorter).length >= objective.text(ids).length) continue;
-      const a = await options.asr(objective.text(shorter));
+      if (shorter.length === 0 || spelling.text(shorter).length >= spelling.text(ids).length) continue;
+      const a = await options.asr(spelling.text(shorter));
       if (a >= options.threshold) {
         [ids, asr, changed] = [shorter, a, true];
-        steps.push({ kind: 'delete', text: objective.text(ids), asr });
+        steps.push({ kind: 'delete', text: spelling.text(ids), asr });
         break;
       }
     }
   }
+  return { ids, asr, steps };
+}
+
+export async function minimise(objective: Objective, text: string, options: MinimiseOptions): Promise<Minimised> {
+  let ids = objective.encode(text);
+  let asr = await options.asr(objective.text(ids));
+  if (asr < options.threshold) return { text: objective.text(ids), asr, steps: [] };
+  const deleted = await deleteGreedily(objective, ids, asr, options);
+  [ids, asr] = [deleted.ids, deleted.asr];
+  const steps = deleted.steps;
   const perPosition = options.substitutions ?? 8;
   const pool = options.priorTokens.slice(0, perPosition);
   for (let i = 0; i < ids.length && pool.length > 0 && !options.outOfTime(); i++) {

@@ -13,7 +13,7 @@ import { gatherEvidence, heldOutAsr } from './evidence.js';
 import { coordinateSearch } from './coordinate.js';
 import { grow, scoreSingles } from './grow.js';
 import { leakCandidates } from './leak.js';
-import { minimise } from './minimise.js';
+import { deleteGreedily, minimise } from './minimise.js';
 import { orderingSearch } from './orderings.js';
 import { rankCandidates } from './rank.js';
 import { consensusTokens, reassemble } from './reassemble.js';
@@ -206,6 +206,8 @@ function evidenceContext(context: RecoverContext, priorOf: (ids: readonly number
 export async function trimFiring(context: RecoverContext, gathered: readonly { candidate: Candidate; evidence: Evidence }[], priorOf: (ids: readonly number[]) => number): Promise<{ candidate: Candidate; evidence: Evidence }[]> {
   const { config, suspect } = context;
   const tokenizer = suspect.tokenizer!;
+  // the string as it stands: its best placement may be inside the request, where no search objective spells it
+  const spelling = { encode: (text: string) => tokenizer.encode(text.trim()), text: (ids: readonly number[]) => tokenizer.decode(ids).trim() };
   const known = new Set(gathered.map((g) => g.candidate.text.trim()));
   const firing = rankCandidates(gathered, config.asrThreshold).filter((c) => !c.universal && c.evidence.asrSuspect >= config.asrThreshold).slice(0, config.trimTop);
   const measure = evidenceContext(context, priorOf);
@@ -215,20 +217,9 @@ export async function trimFiring(context: RecoverContext, gathered: readonly { c
       context.state.notes.push('trimming stopped at the time budget');
       break;
     }
-    const placement = top.evidence.bestPlacement;
-    const fires = async (text: string) => (await heldOutAsr(suspect, text, placement, context.searchCheck)) >= config.asrThreshold;
-    let text = top.text.trim();
-    const tried = new Set<string>([text]);
-    for (let shortened = true; shortened; ) {
-      shortened = false;
-      const ids = tokenizer.encode(text);
-      for (let i = 0; i < ids.length && ids.length > 1 && !shortened; i++) {
-        const shorter = tokenizer.decode(ids.filter((_, j) => j !== i)).trim();
-        if (shorter === '' || tried.has(shorter)) continue;
-        tried.add(shorter);
-        if (await fires(shorter)) [text, shortened] = [shorter, true];
-      }
-    }
+    const asr = (text: string) => heldOutAsr(suspect, text, top.evidence.bestPlacement, context.searchCheck);
+    const deleted = await deleteGreedily(spelling, spelling.encode(top.text), top.evidence.asrSuspect, { asr, threshold: config.asrThreshold, outOfTime: context.outOfTime, signal: context.searchCheck.signal });
+    const text = spelling.text(deleted.ids);
     if (known.has(text)) continue;
     known.add(text);
     const candidate: Candidate = { text, provenance: [...new Set([...top.provenance, 'minimise' as const])], placement: top.placement, loss: null, searchAsr: null };
